@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/**
+ * @file
+ * The control thread's state, passed to everything on the slow path (no globals).
+ */
+#ifndef PW_CTL_H
+#define PW_CTL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+struct pw_config;
+struct pw_dp;
+struct pw_dp_params;
+struct pw_sockserv;
+
+enum pw_sync_state {
+	PW_SYNC_WAITING = 0, /**< no policy synced yet: before_sync applies */
+	PW_SYNC_SYNCED,	     /**< the live snapshot reflects the source */
+	PW_SYNC_STALE, /**< the source is unreachable: the last good snapshot stays in force */
+};
+
+struct pw_ctl {
+	struct pw_config *cfg;
+	struct pw_dp *dp;
+	bool hugepages;
+	char hugepages_why[256];
+	struct timespec started; /**< CLOCK_MONOTONIC */
+	enum pw_sync_state sync_state;
+	struct timespec last_sync; /**< CLOCK_MONOTONIC; valid when generation > 0 */
+	uint64_t generation;	   /**< of the live snapshot; 0 = none */
+};
+
+/**
+ * Fill @p ret from @p cfg. @return 0 or -EINVAL (message in @p err: a port's device
+ * string cannot be named).
+ */
+int pw_dp_params_from_config(
+	const struct pw_config *cfg, struct pw_dp_params *ret, char *err, size_t err_len);
+
+/** Register status, stats and stats-reset. @return 0 or -errno. */
+int pw_cmds_register(struct pw_sockserv *srv, struct pw_ctl *ctl);
+
+/** Register the /podwall/... DPDK telemetry commands. @return 0 or -errno. */
+int pw_telemetry_register(struct pw_ctl *ctl);
+/** Stop the telemetry commands from reading @p ctl (before freeing the dataplane). */
+void pw_telemetry_unregister(void);
+
+/**
+ * Publish a snapshot that allows everything (the policy source "none"), with the next
+ * generation. @return 0 or -ENOMEM.
+ */
+int pw_ctl_publish_allow_all(struct pw_ctl *ctl);
+
+const char *pw_sync_state_name(enum pw_sync_state s);
+
+#endif /* PW_CTL_H */

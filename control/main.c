@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * podwall: wiring only. Load the configuration, start EAL and the dataplane, serve the
+ * operator socket and the policy source from the control event loop, stop cleanly on
+ * SIGINT/SIGTERM.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_log.h>
+
+#include "config.h"
+#include "ctl.h"
+#include "dataplane/pw_dp.h"
+#include "eal_args.h"
+#include "evloop.h"
+#include "podwall/pw_log.h"
+#include "sockserv.h"
+
+RTE_LOG_REGISTER(pw_logtype_ctl, user.podwall.ctl, INFO);
+
+#define DEFAULT_CONFIG "/etc/podwall/podwall.yaml"
+#define RECLAIM_PERIOD_MS 10
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+		"usage: podwall [-c|--config FILE] [--check-config] [--version] [--help]\n"
+		"  -c, --config FILE   configuration (default " DEFAULT_CONFIG ")\n"
+		"      --check-config  load and validate the configuration, then exit\n"
+		"Configuration reference: config/README.md. Operators: podwallctl status|stats.\n");
+}
+
+static void
+on_signal(struct pw_evloop *loop, int fd, uint32_t events, void *arg)
+{
+	struct signalfd_siginfo si;
+
+	(void)events;
+	(void)arg;
+	if (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+		PW_CTL_LOG(INFO, "signal %u: stopping", si.ssi_signo);
+	pw_evloop_stop(loop);
+}
+
+static void
+on_reclaim(struct pw_evloop *loop, void *arg)
+{
+	struct pw_ctl *ctl = arg;
+
+	(void)loop;
+	(void)pw_dp_reclaim(ctl->dp);
+}
+
+static int
+start_policy_source(struct pw_ctl *ctl)
+{
+	switch (ctl->cfg->source_type) {
+	case PW_SOURCE_NONE:
+		PW_CTL_LOG(INFO, "policy source: none; publishing an allow-all table");
+		return pw_ctl_publish_allow_all(ctl);
+	default:
+		/* The manifests and Kubernetes sources arrive with the policy engine. */
+		PW_CTL_LOG(ERR, "policy source '%s' is not supported by this build",
+			pw_policy_source_name(ctl->cfg->source_type));
+		return -ENOTSUP;
+	}
+}
+
+/* Block the stop signals before EAL starts its threads, so that only the signalfd sees them. */
+static int
+signals_to_fd(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0)
+		return -1;
+	signal(SIGPIPE, SIG_IGN);
+	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+}
+
+static int
+run(struct pw_ctl *ctl, int sig_fd)
+{
+	struct pw_sockserv_params sp = {
+		.path = ctl->cfg->socket_path,
+		.mode = ctl->cfg->socket_mode,
+		.max_clients = ctl->cfg->socket_max_clients,
+	};
+	struct pw_sockserv *srv = NULL;
+	struct pw_evloop *loop = NULL;
+	int ret;
+
+	ret = pw_evloop_create(&loop);
+	if (ret != 0)
+		goto out;
+	ret = pw_evloop_add_fd(loop, sig_fd, EPOLLIN, on_signal, NULL);
+	if (ret == 0)
+		ret = pw_evloop_add_timer(loop, RECLAIM_PERIOD_MS, on_reclaim, ctl) > 0 ? 0 :
+											  -ENOMEM;
+	if (ret != 0)
+		goto out;
+	ret = pw_sockserv_create(&sp, loop, &srv);
+	if (ret != 0) {
+		PW_CTL_LOG(ERR, "operator socket %s: %s", sp.path, strerror(-ret));
+		goto out;
+	}
+	ret = pw_cmds_register(srv, ctl);
+	if (ret != 0)
+		goto out;
+	if (pw_telemetry_register(ctl) != 0)
+		PW_CTL_LOG(WARNING, "DPDK telemetry commands not registered");
+	ret = pw_dp_start(ctl->dp);
+	if (ret != 0)
+		goto out;
+	ret = start_policy_source(ctl);
+	if (ret != 0)
+		goto out;
+	PW_CTL_LOG(INFO,
+		"podwall %s running: node %s, %u port(s), %u worker(s), %s mode, socket %s",
+		PW_VERSION, ctl->cfg->node_name, pw_dp_nb_ports(ctl->dp), pw_dp_nb_workers(ctl->dp),
+		pw_dp_fwd_mode_name(ctl->dp), sp.path);
+	ret = pw_evloop_run(loop);
+out:
+	pw_telemetry_unregister();
+	pw_dp_stop(ctl->dp);
+	pw_sockserv_free(srv);
+	pw_evloop_free(loop);
+	return ret;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check-config", no_argument, NULL, 'C' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *config_path = DEFAULT_CONFIG;
+	char *eal_argv[PW_EAL_MAX_ARGS + 1];
+	struct pw_dp_params dpp;
+	struct pw_eal_args eal;
+	struct pw_ctl ctl;
+	bool check_only = false;
+	char err[PW_CONFIG_ERR_LEN];
+	int opt, ret, sig_fd;
+
+	while ((opt = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			config_path = optarg;
+			break;
+		case 'C':
+			check_only = true;
+			break;
+		case 'V':
+			printf("podwall %s\n", PW_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+
+	memset(&ctl, 0, sizeof(ctl));
+	ret = pw_config_load(config_path, &ctl.cfg, err);
+	if (ret != 0) {
+		fprintf(stderr, "podwall: %s\n", err);
+		return 2;
+	}
+	if (pw_dp_params_from_config(ctl.cfg, &dpp, err, sizeof(err)) != 0 ||
+		pw_eal_args_build(ctl.cfg, argv[0], NULL, &eal, err, sizeof(err)) != 0) {
+		fprintf(stderr, "podwall: %s\n", err);
+		pw_config_free(ctl.cfg);
+		return 2;
+	}
+	if (check_only) {
+		printf("%s: ok\n", config_path);
+		pw_eal_args_free(&eal);
+		pw_config_free(ctl.cfg);
+		return 0;
+	}
+	ctl.hugepages = eal.hugepages;
+	snprintf(ctl.hugepages_why, sizeof(ctl.hugepages_why), "%s", eal.why);
+	clock_gettime(CLOCK_MONOTONIC, &ctl.started);
+
+	sig_fd = signals_to_fd();
+	if (sig_fd < 0) {
+		fprintf(stderr, "podwall: signalfd: %s\n", strerror(errno));
+		return 1;
+	}
+	/* EAL permutes argv; hand it a copy of the pointers so ours stay freeable. */
+	memcpy(eal_argv, eal.argv, sizeof(eal_argv));
+	ret = rte_eal_init(eal.argc, eal_argv);
+	if (ret < 0) {
+		fprintf(stderr, "podwall: EAL init failed: %s\n", rte_strerror(rte_errno));
+		return 1;
+	}
+	PW_CTL_LOG(INFO, "memory: %s (%s)", eal.hugepages ? "hugepages" : "--no-huge", eal.why);
+
+	ret = pw_dp_create(&dpp, &ctl.dp, err, sizeof(err));
+	if (ret != 0) {
+		PW_CTL_LOG(ERR, "dataplane: %s", err);
+		fprintf(stderr, "podwall: %s\n", err);
+	} else {
+		ret = run(&ctl, sig_fd);
+		pw_dp_free(ctl.dp);
+	}
+	close(sig_fd);
+	(void)rte_eal_cleanup();
+	pw_eal_args_free(&eal);
+	pw_config_free(ctl.cfg);
+	return ret == 0 ? 0 : 1;
+}

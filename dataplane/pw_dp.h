@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/**
+ * @file
+ * The dataplane's public API: the only dataplane header that control/ includes.
+ *
+ * Life cycle, all on the main (control) lcore after rte_eal_init():
+ * pw_dp_create() → pw_dp_start() → [pw_dp_publish(), stats readers] → pw_dp_stop() →
+ * pw_dp_free().
+ */
+#ifndef PW_DP_H
+#define PW_DP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "podwall/pw_snapshot.h"
+#include "podwall/pw_stats.h"
+
+#define PW_MAX_PORTS 32
+#define PW_MAX_WORKERS 64
+#define PW_MAX_BURST 512
+#define PW_MAX_RXQ_PER_PORT 64
+#define PW_PORT_NAME_LEN 32
+
+struct pw_dp;
+
+enum pw_dp_fwd_mode {
+	PW_DP_FWD_WIRE = 0,
+	PW_DP_FWD_BRIDGE,
+};
+
+struct pw_dp_port_params {
+	const char *name;     /**< operator-facing name */
+	const char *dev_name; /**< ethdev name after EAL probing ("net_pcap0", "0000:3b:00.0") */
+	const char *device;   /**< the configured PCI address or devargs, for status */
+	const char *role;     /**< "pod" or "uplink" */
+};
+
+struct pw_dp_params {
+	struct pw_dp_port_params ports[PW_MAX_PORTS];
+	unsigned int nb_ports;
+	enum pw_dp_fwd_mode fwd_mode;
+	uint32_t mac_ageing_s;
+	unsigned int worker_lcores[PW_MAX_WORKERS];
+	unsigned int nb_workers;
+	uint16_t rx_queues; /**< per port; 0 = one per worker */
+	uint16_t rx_desc;
+	uint16_t tx_desc;
+	uint16_t burst_size;
+	uint32_t nb_mbufs;
+	bool fail_open; /**< before the first snapshot: allow (true) or drop (false) IP traffic */
+};
+
+/** Per-port description, for status. */
+struct pw_dp_port_info {
+	uint16_t port_id;
+	char name[PW_PORT_NAME_LEN];
+	const char *device;
+	const char *role;
+	const char *driver;
+	char mac[18];
+	uint16_t nb_rxq;
+	uint16_t nb_txq;
+	bool link_up;
+	uint32_t link_speed_mbps;
+	bool link_full_duplex;
+};
+
+/** Per-worker description, for status. */
+struct pw_dp_worker_info {
+	unsigned int lcore;
+	unsigned int nb_rxq;
+	uint16_t rx_port[PW_MAX_PORTS * PW_MAX_RXQ_PER_PORT]; /**< port index (not port id) */
+	uint16_t rx_queue[PW_MAX_PORTS * PW_MAX_RXQ_PER_PORT];
+};
+
+/** Counters of one worker lcore. */
+struct pw_dp_lcore_counters {
+	uint64_t polls;	      /**< rx_burst calls */
+	uint64_t busy_polls;  /**< rx_burst calls that returned packets */
+	uint64_t busy_cycles; /**< TSC cycles spent in non-empty polls, rx to tx flush */
+	uint64_t packets;     /**< packets received by this worker */
+};
+
+/** NIC-level counters of one port (rte_eth_stats). */
+struct pw_dp_nic_counters {
+	uint64_t ipackets, opackets, imissed, ierrors, oerrors, rx_nombuf;
+};
+
+/**
+ * Set up the dataplane: packet pool, ports (queues, RSS), bridge table, per-worker state
+ * and the RCU QSBR variable. Ports must already be probed by EAL (--vdev / -a).
+ * Main lcore only. On failure @p err says why, naming the port.
+ * @return 0 or -errno.
+ */
+int pw_dp_create(
+	const struct pw_dp_params *params, struct pw_dp **ret_dp, char *err, size_t err_len);
+
+/** Start the ports and launch the workers on their lcores. @return 0 or -errno. */
+int pw_dp_start(struct pw_dp *dp);
+
+/** Ask the workers to stop, wait for them, stop the ports. Idempotent. */
+void pw_dp_stop(struct pw_dp *dp);
+
+/** Free everything, including any published and pending snapshots; NULL is a no-op. */
+void pw_dp_free(struct pw_dp *dp);
+
+/**
+ * Publish @p snap (takes ownership; allocated with malloc) with one atomic store. The
+ * previous snapshot is freed by pw_dp_reclaim() once every worker has passed a quiescent
+ * state. Never blocks. Control thread only.
+ * @return 0 or -ENOMEM (then @p snap is freed and the live snapshot is unchanged).
+ */
+int pw_dp_publish(struct pw_dp *dp, struct pw_snapshot *snap);
+
+/** Free retired snapshots whose grace period has ended; never blocks. @return number freed. */
+unsigned int pw_dp_reclaim(struct pw_dp *dp);
+
+/** Retired snapshots not yet freed. */
+unsigned int pw_dp_nb_pending(const struct pw_dp *dp);
+
+/** The live snapshot (control thread: it owns it until the next publish), or NULL. */
+const struct pw_snapshot *pw_dp_live(const struct pw_dp *dp);
+
+unsigned int pw_dp_nb_ports(const struct pw_dp *dp);
+unsigned int pw_dp_nb_workers(const struct pw_dp *dp);
+const char *pw_dp_fwd_mode_name(const struct pw_dp *dp);
+uint16_t pw_dp_burst_size(const struct pw_dp *dp);
+
+/** Describe port @p idx (0..nb_ports-1), link state read now. @return 0 or -EINVAL. */
+int pw_dp_port_info(const struct pw_dp *dp, unsigned int idx, struct pw_dp_port_info *ret);
+/** Describe worker @p w. @return 0 or -EINVAL. */
+int pw_dp_worker_info(const struct pw_dp *dp, unsigned int w, struct pw_dp_worker_info *ret);
+
+/**
+ * Counters, summed over workers, minus the baseline of the last pw_dp_stats_reset().
+ * Any thread (relaxed loads of single-writer counters); the reset baseline is control's.
+ */
+void pw_dp_port_counters(const struct pw_dp *dp, unsigned int idx, struct pw_port_counters *ret);
+/** One worker's counters over all ports, and its cycle counters. */
+void pw_dp_worker_counters(const struct pw_dp *dp, unsigned int w, struct pw_port_counters *ret,
+	struct pw_dp_lcore_counters *ret_lc);
+/** NIC counters of port @p idx from rte_eth_stats_get(), minus the reset baseline. */
+int pw_dp_nic_counters(const struct pw_dp *dp, unsigned int idx, struct pw_dp_nic_counters *ret);
+/** Make every reader see zero from now on; the workers' own counters are untouched. */
+void pw_dp_stats_reset(struct pw_dp *dp);
+/** Same as pw_dp_port_counters() but without the reset baseline (telemetry). */
+void pw_dp_port_counters_raw(
+	const struct pw_dp *dp, unsigned int idx, struct pw_port_counters *ret);
+
+#endif /* PW_DP_H */

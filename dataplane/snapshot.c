@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Snapshot publication: one atomic exchange, then the old snapshot waits on a FIFO until
+ * every worker has reported a quiescent state since. The control loop polls with
+ * rte_rcu_qsbr_check(..., wait=false) and never blocks (no rte_rcu_qsbr_synchronize()).
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include <rte_rcu_qsbr.h>
+
+#include "dp_internal.h"
+
+void
+pw_snapshot_free(struct pw_snapshot *snap)
+{
+	free(snap);
+}
+
+int
+pw_dp_publish(struct pw_dp *dp, struct pw_snapshot *snap)
+{
+	struct pw_snap_pending *node;
+	struct pw_snapshot *old;
+
+	/* Allocate first so that a failure leaves the live snapshot in force. */
+	node = malloc(sizeof(*node));
+	if (node == NULL) {
+		pw_snapshot_free(snap);
+		return -ENOMEM;
+	}
+	old = __atomic_exchange_n(&dp->live, snap, __ATOMIC_ACQ_REL);
+	if (old == NULL) {
+		free(node);
+		return 0;
+	}
+	node->snap = old;
+	node->token = rte_rcu_qsbr_start(dp->qsv);
+	node->next = NULL;
+	if (dp->pending_tail != NULL)
+		dp->pending_tail->next = node;
+	else
+		dp->pending_head = node;
+	dp->pending_tail = node;
+	dp->nb_pending++;
+	return 0;
+}
+
+unsigned int
+pw_dp_reclaim(struct pw_dp *dp)
+{
+	unsigned int n = 0;
+
+	/* Tokens grow along the FIFO, so the first one not yet safe ends the scan. */
+	while (dp->pending_head != NULL &&
+		rte_rcu_qsbr_check(dp->qsv, dp->pending_head->token, false) == 1) {
+		struct pw_snap_pending *node = dp->pending_head;
+
+		dp->pending_head = node->next;
+		if (dp->pending_head == NULL)
+			dp->pending_tail = NULL;
+		pw_snapshot_free(node->snap);
+		free(node);
+		dp->nb_pending--;
+		n++;
+	}
+	return n;
+}
+
+unsigned int
+pw_dp_nb_pending(const struct pw_dp *dp)
+{
+	return dp->nb_pending;
+}
+
+const struct pw_snapshot *
+pw_dp_live(const struct pw_dp *dp)
+{
+	return __atomic_load_n(&dp->live, __ATOMIC_ACQUIRE);
+}
+
+/* Only once the workers have stopped. */
+void
+pw_snapshots_free_all(struct pw_dp *dp)
+{
+	while (dp->pending_head != NULL) {
+		struct pw_snap_pending *node = dp->pending_head;
+
+		dp->pending_head = node->next;
+		pw_snapshot_free(node->snap);
+		free(node);
+	}
+	dp->pending_tail = NULL;
+	dp->nb_pending = 0;
+	pw_snapshot_free(__atomic_exchange_n(&dp->live, NULL, __ATOMIC_ACQ_REL));
+}
