@@ -190,15 +190,18 @@ class Podwall:
 
 
 def read_line(conn, limit=1 << 24):
+    """One reply line, leaving any following line unread on the socket."""
     buf = b""
-    while not buf.endswith(b"\n"):
-        chunk = conn.recv(65536)
-        if not chunk:
+    while True:
+        peek = conn.recv(65536, socket.MSG_PEEK)
+        if not peek:
             raise AssertionError("connection closed after %r" % buf[:200])
-        buf += chunk
+        nl = peek.find(b"\n")
+        buf += conn.recv(nl + 1 if nl >= 0 else len(peek))
+        if nl >= 0:
+            return buf[:-1]
         if len(buf) > limit:
             raise AssertionError("reply too long")
-    return buf[:-1]
 
 
 def port_stats(stats, name):
