@@ -45,8 +45,9 @@ int pw_evloop_mod_fd(struct pw_evloop *loop, int fd, uint32_t events);
 int pw_evloop_del_fd(struct pw_evloop *loop, int fd);
 
 /**
- * Add a periodic timer, first firing @p period_ms from now. A timer that falls behind (a long
- * callback) fires once and restarts its period; missed periods are not replayed.
+ * Add a periodic timer, first firing @p period_ms from now, never earlier. A timer less than a
+ * period late keeps its phase; one that falls further behind (a long callback) fires once and
+ * restarts its period: missed periods are not replayed.
  * @return a timer id > 0 (never reused), or -EINVAL (@p period_ms is 0) or -ENOMEM.
  */
 int64_t pw_evloop_add_timer(

@@ -231,8 +231,8 @@ test_timers_fire(void **state)
 	struct timer_log log = { .nb = 0 };
 	struct pw_evloop *loop;
 	int64_t ta, tb;
-	uint64_t start;
-	int i, nb_a_since_b;
+	uint64_t start, elapsed;
+	int i;
 
 	(void)state;
 	assert_int_equal(pw_evloop_create(&loop), 0);
@@ -249,23 +249,17 @@ test_timers_fire(void **state)
 	for (i = 0; i < MAX_ITER && log.nb_b < 3; i++)
 		assert_true(pw_evloop_run_once(loop, 5000) >= 0);
 	assert_int_equal(log.nb_b, 3);
-	/* Timers never fire early: three 40 ms periods took at least 120 ms. */
-	assert_true(mono_ms() - start >= 120);
 	/*
-	 * The 10 ms timer fired first, and again between any two firings of the 40 ms one
-	 * (about 4 times; a stalled machine may merge some, never all).
+	 * Timers never fire early, so n firings of a timer take at least n periods; nothing more
+	 * can be asserted about counts without a wall-clock bound a loaded machine could break
+	 * (a stalled loop fires a late timer once, and a timer less than a period late catches up).
 	 */
+	elapsed = mono_ms() - start;
+	assert_true(elapsed >= 40u * (uint64_t)log.nb_b);
+	assert_true(elapsed >= 10u * (uint64_t)log.nb_a);
+	/* The 10 ms timer is due first: whenever the 40 ms one first fires, it has fired too. */
+	assert_true(log.nb_a >= 1);
 	assert_int_equal(log.seq[0], 'a');
-	assert_true(log.nb_a > log.nb_b);
-	for (i = 1, nb_a_since_b = 1; i < (int)log.nb; i++) {
-		if (log.seq[i] == 'b') {
-			assert_true(nb_a_since_b >= 1);
-			nb_a_since_b = 0;
-		} else {
-			nb_a_since_b++;
-		}
-	}
-
 	assert_int_equal(pw_evloop_del_timer(loop, ta), 0);
 	assert_int_equal(pw_evloop_del_timer(loop, ta), -ENOENT);
 	assert_int_equal(pw_evloop_del_timer(loop, tb), 0);
