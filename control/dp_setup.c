@@ -55,6 +55,7 @@ pw_dp_params_from_config(
 	ret->burst_size = cfg->burst_size;
 	ret->nb_mbufs = cfg->nb_mbufs;
 	ret->fail_open = cfg->before_sync == PW_BEFORE_SYNC_FAIL_OPEN;
+	ret->drop_port = -1;
 	return 0;
 }
 

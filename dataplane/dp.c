@@ -38,6 +38,10 @@ check_params(const struct pw_dp_params *p, char *err, size_t err_len)
 		snprintf(err, err_len, "%u workers: need 1..%u", p->nb_workers, PW_MAX_WORKERS);
 		return -EINVAL;
 	}
+	if (p->drop_port >= (int)p->nb_ports) {
+		snprintf(err, err_len, "drop port %d: only %u ports", p->drop_port, p->nb_ports);
+		return -EINVAL;
+	}
 	if (p->burst_size == 0 || p->burst_size > PW_MAX_BURST) {
 		snprintf(err, err_len, "burst size %u: need 1..%u", p->burst_size, PW_MAX_BURST);
 		return -EINVAL;
@@ -111,6 +115,7 @@ create_workers(struct pw_dp *dp)
 		}
 		wk->dp = dp;
 		wk->id = w;
+		wk->nb_flood_ports = (uint16_t)(dp->nb_ports - (dp->params.drop_port >= 0 ? 1 : 0));
 		wk->lcore = lcore;
 		dp->workers[w] = wk;
 	}

@@ -42,6 +42,7 @@ struct pw_worker {
 	unsigned int id; /**< dense 0..nb_workers-1: QSBR thread id and tx queue on every port */
 	unsigned int lcore;
 	uint16_t nb_rxq;
+	uint16_t nb_flood_ports; /**< ports a flood may reach, the ingress port included */
 	struct pw_worker_rxq rxq[PW_MAX_PORTS * PW_MAX_RXQ_PER_PORT];
 	struct pw_worker_stats *stats;
 	/* Scratch for one burst, here rather than on the stack: 512 metas are 40 kB. */

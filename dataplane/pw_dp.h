@@ -50,6 +50,12 @@ struct pw_dp_params {
 	uint16_t burst_size;
 	uint32_t nb_mbufs;
 	bool fail_open; /**< before the first snapshot: allow (true) or drop (false) IP traffic */
+	/**
+	 * Index of a port that receives a copy-free diversion of every frame the dataplane
+	 * drops as malformed or denied (replay writes them to a capture), or -1. It is never a
+	 * forwarding destination and floods skip it.
+	 */
+	int drop_port;
 };
 
 /** Per-port description, for status. */

@@ -77,14 +77,14 @@ flood(struct pw_worker *w, uint16_t in_idx, struct rte_mbuf *m)
 	uint16_t nb_ports = (uint16_t)w->dp->nb_ports;
 	uint16_t p;
 
-	if (nb_ports < 2) {
+	if (w->nb_flood_ports < 2) {
 		count_drop(w, in_idx, PW_DROP_NO_DEST);
 		rte_pktmbuf_free(m);
 		return;
 	}
-	rte_mbuf_refcnt_update(m, (int16_t)(nb_ports - 2));
+	rte_mbuf_refcnt_update(m, (int16_t)(w->nb_flood_ports - 2));
 	for (p = 0; p < nb_ports; p++)
-		if (p != in_idx)
+		if (p != in_idx && p != w->dp->params.drop_port)
 			tx_enqueue(w, p, m);
 }
 
@@ -93,7 +93,7 @@ forward_wire(struct pw_worker *w, uint16_t in_idx, struct rte_mbuf *m)
 {
 	uint16_t out = in_idx ^ 1;
 
-	if (unlikely(out >= w->dp->nb_ports)) {
+	if (unlikely(out >= w->dp->nb_ports || out == w->dp->params.drop_port)) {
 		count_drop(w, in_idx, PW_DROP_NO_DEST);
 		rte_pktmbuf_free(m);
 		return;
@@ -158,7 +158,10 @@ process_burst(struct pw_worker *w, uint16_t in_idx, struct rte_mbuf **pkts, uint
 
 		if (unlikely(w->reason[i] != 0)) {
 			count_drop(w, in_idx, w->reason[i]);
-			rte_pktmbuf_free(m);
+			if (w->dp->params.drop_port >= 0)
+				tx_enqueue(w, (uint16_t)w->dp->params.drop_port, m);
+			else
+				rte_pktmbuf_free(m);
 		} else if (bridge) {
 			forward_bridge(w, in_idx, m, now_ms);
 		} else {
