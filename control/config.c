@@ -3,7 +3,7 @@
  * Configuration loading. A document goes through three passes:
  *
  * 1. libyaml's event parser builds a small tree of the document in which every node knows its
- *    line. libcyaml 1.3.1 reports errors through its log callback, often without a line, and
+ *    line (control/yamltree.c). libcyaml 1.3.1 reports errors through its log callback, often without a line, and
  *    its scalar parsing is lax ("1_000" loads as 1, "maybe" as true), so it cannot be the
  *    validator.
  * 2. The tree is checked against the libcyaml schema itself (keys, kinds, counts, enum names,
@@ -16,27 +16,23 @@
 #include "control/config.h"
 
 #include <assert.h>
-#include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <cyaml/cyaml.h>
-#include <yaml.h>
+
+#include "control/config_rules.h"
+#include "control/yamlschema.h"
+#include "control/yamltree.h"
 
 /* A configuration file is a few kilobytes; the cap bounds the memory an odd input can cost. */
 #define MAX_FILE_SIZE (1024 * 1024)
 /* The schema is four levels deep; anything much deeper is not a configuration. */
 #define MAX_DEPTH 32
-#define PATH_LEN 256
-/* Longest excerpt of a value or key quoted in a message, so the message stays on one line. */
-#define EXCERPT_LEN 48
 
 #define DEF_HUGEPAGES PW_HUGEPAGES_AUTO
 #define DEF_MEMORY_MB 512
@@ -56,7 +52,6 @@
 #define DEF_MAX_CLIENTS 16
 #define DEF_CT_SIZE 1048576
 #define DEF_CT_ON_FULL PW_CT_FULL_DROP_NEW
-#define MAX_SOCKET_MODE 0660
 
 /*
  * Raw structures filled by libcyaml. Optional scalars are pointers so that "absent" (NULL,
@@ -292,81 +287,13 @@ static const cyaml_schema_value_t config_schema = {
 	CYAML_VALUE_MAPPING(CYAML_FLAG_POINTER, struct raw_config, config_fields),
 };
 
-/* Checks beyond the schema for single values, keyed by the key path without list indices. */
-enum rule_kind {
-	RULE_RANGE,
-	RULE_RANGE_POW2,
-	RULE_MODE,
-	RULE_NODE_NAME,
-	RULE_PORT_NAME,
-	RULE_DEVICE,
-	RULE_URL,
-};
-
-struct rule {
-	const char *path;
-	enum rule_kind kind;
-	int64_t min;
-	int64_t max;
-};
-
-static const struct rule rules[] = {
-	{ "node_name", RULE_NODE_NAME, 0, 0 },
-	{ "dpdk.memory_mb", RULE_RANGE, 64, 65536 },
-	{ "dpdk.mbufs", RULE_RANGE, 1023, 4194303 },
-	{ "ports.name", RULE_PORT_NAME, 0, 0 },
-	{ "ports.device", RULE_DEVICE, 0, 0 },
-	{ "forwarding.mac_ageing_s", RULE_RANGE, 1, 86400 },
-	/* Lcore 0 is the main lcore, which runs the control loop. */
-	{ "workers.lcores", RULE_RANGE, 1, 1023 },
-	{ "workers.rx_queues", RULE_RANGE, 0, 64 },
-	{ "workers.rx_desc", RULE_RANGE_POW2, 64, 16384 },
-	{ "workers.tx_desc", RULE_RANGE_POW2, 64, 16384 },
-	{ "workers.burst_size", RULE_RANGE, 1, 512 },
-	{ "policy.kubernetes.server", RULE_URL, 0, 0 },
-	{ "socket.mode", RULE_MODE, 0, MAX_SOCKET_MODE },
-	{ "socket.max_clients", RULE_RANGE, 1, 1024 },
-	{ "conntrack.size", RULE_RANGE, 1024, 67108864 },
-	{ "conntrack.timeouts.tcp_syn", RULE_RANGE, 1, 604800 },
-	{ "conntrack.timeouts.tcp_established", RULE_RANGE, 1, 604800 },
-	{ "conntrack.timeouts.tcp_fin", RULE_RANGE, 1, 604800 },
-	{ "conntrack.timeouts.tcp_closed", RULE_RANGE, 1, 604800 },
-	{ "conntrack.timeouts.udp", RULE_RANGE, 1, 604800 },
-	{ "conntrack.timeouts.sctp", RULE_RANGE, 1, 604800 },
-	{ "conntrack.timeouts.icmp", RULE_RANGE, 1, 604800 },
-	{ "conntrack.timeouts.other", RULE_RANGE, 1, 604800 },
-};
-
-enum node_kind {
-	NODE_SCALAR,
-	NODE_MAPPING,
-	NODE_SEQUENCE,
-	NODE_ALIAS,
-};
-
-/* One node of the document; a mapping's kids are key, value, key, value, ... */
-struct node {
-	enum node_kind kind;
-	unsigned int line; /* 1-based */
-	bool plain; /* scalar written without quotes or block style: may be a number or null */
-	char *text; /* scalar: its value; alias: the anchor name */
-	size_t len;
-	struct node *parent;
-	struct node **kids;
-	unsigned int nb_kids;
-	unsigned int max_kids;
-};
-
 struct load_ctx {
 	const char *name;
 	char *err;
 	const uint8_t *data;
 	size_t len;
-	struct node *root;
-	char path[PATH_LEN]; /* key path shown to the user: "ports[1].role" */
-	size_t path_len;
-	char spath[PATH_LEN]; /* the same without indices, to find rules: "ports.role" */
-	size_t spath_len;
+	struct pw_yaml_stream *stream;
+	const struct pw_yaml_node *root; /* the only document, NULL if the stream has none */
 	char cyaml_msg[128]; /* first error libcyaml logged, should it ever reject a document */
 	unsigned int cyaml_line;
 };
@@ -393,718 +320,8 @@ fail_nomem(struct load_ctx *c)
 	return -ENOMEM;
 }
 
-/* Copies user text for a message: at most EXCERPT_LEN bytes, no control characters, so the
- * message stays one readable line. */
-static const char *
-excerpt(const char *text, size_t len, char *buf, size_t size)
-{
-	size_t i, n = len < EXCERPT_LEN ? len : EXCERPT_LEN;
-
-	if (n > size - 4)
-		n = size - 4;
-	for (i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)text[i];
-
-		buf[i] = (ch < 0x20 || ch == 0x7f) ? '?' : (char)ch;
-	}
-	if (n < len) {
-		memcpy(buf + n, "...", 3);
-		n += 3;
-	}
-	buf[n] = '\0';
-	return buf;
-}
-
-static bool
-node_is_null(const struct node *n)
-{
-	return n->kind == NODE_SCALAR && n->plain &&
-		(n->len == 0 || strcmp(n->text, "~") == 0 || strcmp(n->text, "null") == 0 ||
-			strcmp(n->text, "Null") == 0 || strcmp(n->text, "NULL") == 0);
-}
-
-/* Describes what was found instead of what the schema wanted: "a list", "'abc'". */
-static const char *
-describe(const struct node *n, char *buf, size_t size)
-{
-	char tmp[EXCERPT_LEN + 4];
-
-	switch (n->kind) {
-	case NODE_MAPPING:
-		return "a mapping";
-	case NODE_SEQUENCE:
-		return "a list";
-	case NODE_ALIAS:
-		return "an alias";
-	case NODE_SCALAR:
-		break;
-	}
-	if (node_is_null(n))
-		return "an empty value";
-	snprintf(buf, size, "'%s'", excerpt(n->text, n->len, tmp, sizeof(tmp)));
-	return buf;
-}
-
-static void
-node_free(struct node *n)
-{
-	unsigned int i;
-
-	if (n == NULL)
-		return;
-	for (i = 0; i < n->nb_kids; i++)
-		node_free(n->kids[i]);
-	free(n->kids);
-	free(n->text);
-	free(n);
-}
-
-static int
-node_add_kid(struct node *parent, struct node *kid)
-{
-	if (parent->nb_kids == parent->max_kids) {
-		unsigned int max = parent->max_kids == 0 ? 8 : parent->max_kids * 2;
-		struct node **kids = realloc(parent->kids, max * sizeof(*kids));
-
-		if (kids == NULL)
-			return -ENOMEM;
-		parent->kids = kids;
-		parent->max_kids = max;
-	}
-	parent->kids[parent->nb_kids++] = kid;
-	kid->parent = parent;
-	return 0;
-}
-
-/* Creates a node and hangs it under the open container, or makes it the root. */
-static int
-tree_add(struct load_ctx *c, struct node *cur, enum node_kind kind, unsigned int line,
-	const unsigned char *text, size_t len, struct node **ret_node)
-{
-	struct node *n = calloc(1, sizeof(*n));
-
-	if (n == NULL)
-		return -ENOMEM;
-	n->kind = kind;
-	n->line = line;
-	if (text != NULL) {
-		n->text = malloc(len + 1);
-		if (n->text == NULL) {
-			free(n);
-			return -ENOMEM;
-		}
-		memcpy(n->text, text, len);
-		n->text[len] = '\0';
-		n->len = len;
-	}
-	if (cur == NULL) {
-		c->root = n;
-	} else if (node_add_kid(cur, n) != 0) {
-		node_free(n);
-		return -ENOMEM;
-	}
-	*ret_node = n;
-	return 0;
-}
-
-static int
-syntax_error(struct load_ctx *c, const yaml_parser_t *parser)
-{
-	unsigned int line = (unsigned int)parser->problem_mark.line + 1;
-	const char *problem = parser->problem != NULL ? parser->problem : "invalid YAML";
-
-	if (parser->error == YAML_MEMORY_ERROR)
-		return fail_nomem(c);
-	if (parser->error == YAML_READER_ERROR) {
-		/* Reader errors (bad encoding, control characters) carry an offset, not a mark. */
-		size_t i, end = parser->problem_offset < c->len ? parser->problem_offset : c->len;
-
-		line = 1;
-		for (i = 0; i < end; i++)
-			line += c->data[i] == '\n';
-	}
-	if (parser->context != NULL)
-		return fail(c, line, "(syntax)", "%s %s", problem, parser->context);
-	return fail(c, line, "(syntax)", "%s", problem);
-}
-
-/* Pass 1: the document as a tree of nodes with lines. */
-static int
-build_tree(struct load_ctx *c)
-{
-	struct node *cur = NULL, *n;
-	unsigned int depth = 0, nb_docs = 0;
-	yaml_parser_t parser;
-	yaml_event_t ev;
-	bool done = false;
-	int ret = 0;
-
-	if (yaml_parser_initialize(&parser) == 0)
-		return fail_nomem(c);
-	yaml_parser_set_input_string(&parser, c->data, c->len);
-	while (!done && ret == 0) {
-		unsigned int line;
-
-		if (yaml_parser_parse(&parser, &ev) == 0) {
-			ret = syntax_error(c, &parser);
-			break;
-		}
-		line = (unsigned int)ev.start_mark.line + 1;
-		switch (ev.type) {
-		case YAML_STREAM_END_EVENT:
-			done = true;
-			break;
-		case YAML_DOCUMENT_START_EVENT:
-			if (nb_docs++ > 0)
-				ret = fail(c, line, "(root)", "only one YAML document is allowed");
-			break;
-		case YAML_SCALAR_EVENT:
-			ret = tree_add(c, cur, NODE_SCALAR, line, ev.data.scalar.value,
-				ev.data.scalar.length, &n);
-			if (ret == 0)
-				n->plain = ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
-			break;
-		case YAML_ALIAS_EVENT:
-			ret = tree_add(c, cur, NODE_ALIAS, line, ev.data.alias.anchor,
-				strlen((const char *)ev.data.alias.anchor), &n);
-			break;
-		case YAML_SEQUENCE_START_EVENT:
-		case YAML_MAPPING_START_EVENT:
-			if (++depth > MAX_DEPTH) {
-				ret = fail(c, line, "(root)", "nested deeper than %d levels",
-					MAX_DEPTH);
-				break;
-			}
-			ret = tree_add(c, cur,
-				ev.type == YAML_MAPPING_START_EVENT ? NODE_MAPPING : NODE_SEQUENCE,
-				line, NULL, 0, &cur);
-			break;
-		case YAML_SEQUENCE_END_EVENT:
-		case YAML_MAPPING_END_EVENT:
-			depth--;
-			cur = cur->parent;
-			break;
-		default:
-			break;
-		}
-		yaml_event_delete(&ev);
-	}
-	yaml_parser_delete(&parser);
-	if (ret == -ENOMEM)
-		return fail_nomem(c);
-	return ret;
-}
-
-/* Appends to a path buffer; a path that does not fit is cut, never overrun. */
-static void __attribute__((format(printf, 4, 5)))
-path_append(char *buf, size_t size, size_t *len, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf + *len, size - *len, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		*len = *len + (size_t)n < size ? *len + (size_t)n : size - 1;
-}
-
-static size_t
-path_push_key(struct load_ctx *c, const char *key, size_t *ret_slen)
-{
-	size_t old = c->path_len;
-
-	*ret_slen = c->spath_len;
-	path_append(c->path, sizeof(c->path), &c->path_len, "%s%s", old ? "." : "", key);
-	path_append(c->spath, sizeof(c->spath), &c->spath_len, "%s%s", *ret_slen ? "." : "", key);
-	return old;
-}
-
-static size_t
-path_push_index(struct load_ctx *c, unsigned int i)
-{
-	size_t old = c->path_len;
-
-	path_append(c->path, sizeof(c->path), &c->path_len, "[%u]", i);
-	return old;
-}
-
-static void
-path_pop(struct load_ctx *c, size_t len, size_t slen)
-{
-	c->path_len = len;
-	c->path[len] = '\0';
-	c->spath_len = slen;
-	c->spath[slen] = '\0';
-}
-
-static const char *
-cur_path(const struct load_ctx *c)
-{
-	return c->path_len ? c->path : "(root)";
-}
-
-static const struct rule *
-find_rule(const struct load_ctx *c)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
-		if (strcmp(rules[i].path, c->spath) == 0)
-			return &rules[i];
-	return NULL;
-}
-
-/* "pod, uplink": the allowed names of an enum, for messages. */
-static const char *
-enum_list(const cyaml_schema_value_t *s, char *buf, size_t size)
-{
-	size_t off = 0;
-	uint32_t i;
-
-	buf[0] = '\0';
-	for (i = 0; i < s->enumeration.count && off < size; i++)
-		off += snprintf(buf + off, size - off, "%s%s", i ? ", " : "",
-			s->enumeration.strings[i].str);
-	return buf;
-}
-
-static const char *
-expected(const cyaml_schema_value_t *s, char *buf, size_t size)
-{
-	char names[128];
-
-	/* Integers, mappings and lists word their own messages. */
-	switch (s->type) {
-	case CYAML_BOOL:
-		return "true or false";
-	case CYAML_ENUM:
-		snprintf(buf, size, "one of %s", enum_list(s, names, sizeof(names)));
-		return buf;
-	default:
-		return "a string";
-	}
-}
-
-/*
- * YAML integers as both YAML 1.1 and 1.2 read them the same way, and as libcyaml's strtoull(.., 0)
- * reads them too: decimal without leading zeros, or 0x hex. Returns false if the text is not
- * an integer; sets *ret_overflow (and no value) if it does not fit in 64 bits.
- */
-static bool
-parse_int(const char *s, int64_t *ret, bool *ret_overflow)
-{
-	const char *p = s;
-	bool neg = false, hex = false;
-	uint64_t v = 0;
-
-	*ret_overflow = false;
-	if (*p == '-' || *p == '+')
-		neg = *p++ == '-';
-	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
-		hex = true;
-		p += 2;
-	}
-	if (*p == '\0')
-		return false;
-	for (; *p != '\0'; p++) {
-		unsigned int d;
-
-		if (isdigit((unsigned char)*p))
-			d = (unsigned int)(*p - '0');
-		else if (hex && isxdigit((unsigned char)*p))
-			d = (unsigned int)(tolower((unsigned char)*p) - 'a' + 10);
-		else
-			return false;
-		if (v > (UINT64_MAX - d) / (hex ? 16 : 10))
-			*ret_overflow = true;
-		else
-			v = v * (hex ? 16 : 10) + d;
-	}
-	if (v > (uint64_t)INT64_MAX)
-		*ret_overflow = true;
-	if (!*ret_overflow)
-		*ret = neg ? -(int64_t)v : (int64_t)v;
-	return true;
-}
-
-static bool
-has_leading_zero(const char *s)
-{
-	if (*s == '-' || *s == '+')
-		s++;
-	return s[0] == '0' && isdigit((unsigned char)s[1]);
-}
-
-static int
-check_int(struct load_ctx *c, const struct node *n)
-{
-	const struct rule *r = find_rule(c);
-	int64_t v = 0;
-	bool overflow;
-	char buf[EXCERPT_LEN + 8];
-
-	if (n->kind == NODE_SCALAR && !n->plain && parse_int(n->text, &v, &overflow))
-		return fail(c, n->line, cur_path(c),
-			"expected an integer, found the string %s (drop the quotes)",
-			describe(n, buf, sizeof(buf)));
-	if (n->kind != NODE_SCALAR || !n->plain || node_is_null(n))
-		return fail(c, n->line, cur_path(c), "expected an integer, found %s",
-			describe(n, buf, sizeof(buf)));
-	if (has_leading_zero(n->text))
-		return fail(c, n->line, cur_path(c),
-			"%s has a leading zero (YAML 1.1 reads it as octal); write it without",
-			describe(n, buf, sizeof(buf)));
-	if (!parse_int(n->text, &v, &overflow))
-		return fail(c, n->line, cur_path(c), "expected an integer, found %s",
-			describe(n, buf, sizeof(buf)));
-	/* Every integer key has a range rule (test_full_config sets them all). */
-	assert(r != NULL);
-	if (overflow || v < r->min || v > r->max)
-		return fail(c, n->line, cur_path(c),
-			"%s is out of range (%" PRId64 "..%" PRId64 ")",
-			excerpt(n->text, n->len, buf, sizeof(buf)), r->min, r->max);
-	if (r->kind == RULE_RANGE_POW2 && (v & (v - 1)) != 0)
-		return fail(c, n->line, cur_path(c), "%s is not a power of two", n->text);
-	return 0;
-}
-
-static bool
-is_hex_n(const char *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (!isxdigit((unsigned char)s[i]))
-			return false;
-	return true;
-}
-
-/* "DDDD:BB:DD.F" or "BB:DD.F", optionally followed by ",devargs"; returns the canonical
- * "DDDD:BB:DD.F" form so that the two spellings of one device compare equal. */
-static bool
-parse_pci(const char *s, char *canon, size_t size)
-{
-	unsigned int domain = 0, bus, dev, fn;
-	size_t n = strcspn(s, ",");
-
-	if (n == 12 && is_hex_n(s, 4) && s[4] == ':') {
-		domain = (unsigned int)strtoul(s, NULL, 16);
-		s += 5;
-		n -= 5;
-	}
-	if (n != 7 || !is_hex_n(s, 2) || s[2] != ':' || !is_hex_n(s + 3, 2) || s[5] != '.' ||
-		s[6] < '0' || s[6] > '7')
-		return false;
-	bus = (unsigned int)strtoul(s, NULL, 16);
-	dev = (unsigned int)strtoul(s + 3, NULL, 16);
-	fn = (unsigned int)(s[6] - '0');
-	if (dev > 0x1f)
-		return false;
-	snprintf(canon, size, "%04x:%02x:%02x.%u", domain, bus, dev, fn);
-	return true;
-}
-
-/* "net_<driver><n>" followed by optional ",key=value,..."; the identity is the vdev name. */
-static bool
-parse_vdev(const char *s, char *canon, size_t size)
-{
-	size_t n = strcspn(s, ","), i;
-
-	if (n <= 4 || strncmp(s, "net_", 4) != 0)
-		return false;
-	for (i = 4; i < n; i++)
-		if (!isalnum((unsigned char)s[i]) && s[i] != '_')
-			return false;
-	if (s[n] == ',' && s[n + 1] == '\0')
-		return false;
-	snprintf(canon, size, "%.*s", (int)n, s);
-	return true;
-}
-
-/* A device's identity: two ports may not use the same one. */
-static bool
-device_identity(const char *s, char *canon, size_t size)
-{
-	size_t i;
-
-	for (i = 0; s[i] != '\0'; i++)
-		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] == 0x7f)
-			return false;
-	return parse_pci(s, canon, size) || parse_vdev(s, canon, size);
-}
-
-/* A Kubernetes node name is an RFC 1123 subdomain: dot-separated lowercase labels. */
-static bool
-valid_node_name(const char *s)
-{
-	size_t label = 0;
-	char prev = '.';
-
-	for (; *s != '\0'; prev = *s++) {
-		if (*s == '.') {
-			if (prev == '.' || prev == '-')
-				return false;
-			label = 0;
-			continue;
-		}
-		if (!(islower((unsigned char)*s) || isdigit((unsigned char)*s) || *s == '-'))
-			return false;
-		if ((*s == '-' && prev == '.') || ++label > 63)
-			return false;
-	}
-	return prev != '.' && prev != '-';
-}
-
-static bool
-valid_port_name(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '.' && *s != '-')
-			return false;
-	return true;
-}
-
-/*
- * The socket mode is written in octal, as YAML 1.1 reads 0660. It is a string in the schema
- * because "660" or "0668" must not silently become some other number.
- */
-static int
-parse_mode(const char *s, uint32_t *ret_mode)
-{
-	const char *p = s;
-	uint32_t v = 0;
-
-	if (p[0] != '0')
-		return -EINVAL;
-	if (p[1] == 'o')
-		p += 2;
-	if (*p == '\0' || strlen(p) > 6)
-		return -EINVAL;
-	for (; *p != '\0'; p++) {
-		if (*p < '0' || *p > '7')
-			return -EINVAL;
-		v = v * 8 + (uint32_t)(*p - '0');
-	}
-	*ret_mode = v;
-	return 0;
-}
-
-static int
-check_string_rule(struct load_ctx *c, const struct node *n, const struct rule *r)
-{
-	char buf[EXCERPT_LEN + 8], canon[64];
-	uint32_t mode;
-
-	switch (r->kind) {
-	case RULE_NODE_NAME:
-		if (!valid_node_name(n->text))
-			return fail(c, n->line, cur_path(c),
-				"%s is not a valid Kubernetes node name (lowercase letters, "
-				"digits, "
-				"'-' and '.')",
-				describe(n, buf, sizeof(buf)));
-		break;
-	case RULE_PORT_NAME:
-		if (!valid_port_name(n->text))
-			return fail(c, n->line, cur_path(c),
-				"%s is not a valid port name (letters, digits, '_', '.', '-')",
-				describe(n, buf, sizeof(buf)));
-		break;
-	case RULE_DEVICE:
-		if (!device_identity(n->text, canon, sizeof(canon)))
-			return fail(c, n->line, cur_path(c),
-				"%s is neither a PCI address (0000:3b:00.0) nor a vdev "
-				"(net_<driver><n>[,key=value...])",
-				describe(n, buf, sizeof(buf)));
-		break;
-	case RULE_URL:
-		if ((strncmp(n->text, "https://", 8) != 0 || n->len == 8) &&
-			(strncmp(n->text, "http://", 7) != 0 || n->len == 7))
-			return fail(c, n->line, cur_path(c), "%s is not an http:// or https:// URL",
-				describe(n, buf, sizeof(buf)));
-		break;
-	case RULE_MODE:
-		if (parse_mode(n->text, &mode) != 0)
-			return fail(c, n->line, cur_path(c),
-				"%s is not an octal mode with a leading 0, such as 0660",
-				describe(n, buf, sizeof(buf)));
-		if ((mode & ~(uint32_t)r->max) != 0)
-			return fail(c, n->line, cur_path(c),
-				"%04o allows more than %04o (no execute bits, nothing for others)",
-				mode, (unsigned int)r->max);
-		break;
-	default:
-		break;
-	}
-	return 0;
-}
-
-static int
-check_scalar(struct load_ctx *c, const struct node *n, const cyaml_schema_value_t *s)
-{
-	char buf[EXCERPT_LEN + 8], exp[160];
-	const struct rule *r;
-	uint32_t i;
-
-	if (s->type == CYAML_INT || s->type == CYAML_UINT)
-		return check_int(c, n);
-	if (n->kind != NODE_SCALAR || node_is_null(n))
-		return fail(c, n->line, cur_path(c), "expected %s, found %s",
-			expected(s, exp, sizeof(exp)), describe(n, buf, sizeof(buf)));
-	/* libcyaml sees C strings: "pod\0x" would load as "pod". */
-	if (strlen(n->text) != n->len)
-		return fail(c, n->line, cur_path(c), "contains a NUL character");
-	switch (s->type) {
-	case CYAML_BOOL:
-		/* libcyaml takes anything but false/no/off/disable/0 as true, so be strict here. */
-		if (!n->plain || (strcmp(n->text, "true") != 0 && strcmp(n->text, "false") != 0))
-			return fail(c, n->line, cur_path(c), "expected true or false, found %s",
-				describe(n, buf, sizeof(buf)));
-		return 0;
-	case CYAML_ENUM:
-		for (i = 0; i < s->enumeration.count; i++)
-			if (strcmp(n->text, s->enumeration.strings[i].str) == 0)
-				return 0;
-		return fail(c, n->line, cur_path(c), "%s is not one of %s",
-			describe(n, buf, sizeof(buf)), enum_list(s, exp, sizeof(exp)));
-	default:
-		/* The schema uses no other scalar type than CYAML_STRING. */
-		assert(s->type == CYAML_STRING);
-		if (n->len < s->string.min)
-			return fail(c, n->line, cur_path(c), "must not be empty");
-		if (n->len > s->string.max)
-			return fail(c, n->line, cur_path(c), "is too long (%zu bytes, at most %u)",
-				n->len, s->string.max);
-		r = find_rule(c);
-		return r != NULL ? check_string_rule(c, n, r) : 0;
-	}
-}
-
-static int check_value(struct load_ctx *c, const struct node *n, const cyaml_schema_value_t *s);
-
-static int
-check_mapping(struct load_ctx *c, const struct node *n, const cyaml_schema_value_t *s)
-{
-	const cyaml_schema_field_t *fields = s->mapping.fields;
-	/* Line of each schema key seen so far; no mapping in the schema has 32 keys. */
-	unsigned int seen_line[32] = { 0 };
-	char buf[EXCERPT_LEN + 8];
-	unsigned int i, f;
-	int ret;
-
-	for (i = 0; i + 1 < n->nb_kids; i += 2) {
-		const struct node *key = n->kids[i];
-		size_t len, slen;
-
-		if (key->kind != NODE_SCALAR)
-			return fail(c, key->line, cur_path(c), "keys must be strings, found %s",
-				describe(key, buf, sizeof(buf)));
-		for (f = 0; fields[f].key != NULL; f++)
-			if (key->len == strlen(fields[f].key) &&
-				strcmp(fields[f].key, key->text) == 0)
-				break;
-		if (fields[f].key == NULL) {
-			len = path_push_key(
-				c, excerpt(key->text, key->len, buf, sizeof(buf)), &slen);
-			ret = fail(c, key->line, c->path, "unknown key");
-			path_pop(c, len, slen);
-			return ret;
-		}
-		len = path_push_key(c, fields[f].key, &slen);
-		if (seen_line[f] != 0)
-			ret = fail(c, key->line, c->path, "duplicate key (first at line %u)",
-				seen_line[f]);
-		else
-			ret = check_value(c, n->kids[i + 1], &fields[f].value);
-		seen_line[f] = key->line;
-		path_pop(c, len, slen);
-		if (ret != 0)
-			return ret;
-	}
-	for (f = 0; fields[f].key != NULL; f++) {
-		if (seen_line[f] == 0 && (fields[f].value.flags & CYAML_FLAG_OPTIONAL) == 0) {
-			size_t slen, len = path_push_key(c, fields[f].key, &slen);
-
-			ret = fail(c, n->line, c->path, "missing required key");
-			path_pop(c, len, slen);
-			return ret;
-		}
-	}
-	return 0;
-}
-
-static int
-check_sequence(struct load_ctx *c, const struct node *n, const cyaml_schema_value_t *s)
-{
-	unsigned int i;
-	int ret;
-
-	if (n->nb_kids < s->sequence.min || n->nb_kids > s->sequence.max) {
-		if (s->sequence.min == 0)
-			return fail(c, n->line, cur_path(c), "has %u entries, at most %u allowed",
-				n->nb_kids, s->sequence.max);
-		return fail(c, n->line, cur_path(c), "has %u entries, %u..%u allowed", n->nb_kids,
-			s->sequence.min, s->sequence.max);
-	}
-	for (i = 0; i < n->nb_kids; i++) {
-		size_t len = path_push_index(c, i);
-
-		ret = check_value(c, n->kids[i], s->sequence.entry);
-		path_pop(c, len, c->spath_len);
-		if (ret != 0)
-			return ret;
-	}
-	return 0;
-}
-
-/* Pass 2: one node against its schema, recursively. */
-static int
-check_value(struct load_ctx *c, const struct node *n, const cyaml_schema_value_t *s)
-{
-	char buf[EXCERPT_LEN + 8];
-
-	if (n->kind == NODE_ALIAS)
-		return fail(c, n->line, cur_path(c), "YAML aliases (*%s) are not supported",
-			excerpt(n->text, n->len, buf, sizeof(buf)));
-	if (s->type == CYAML_MAPPING || s->type == CYAML_SEQUENCE) {
-		bool is_map = s->type == CYAML_MAPPING;
-
-		if ((s->flags & CYAML_FLAG_POINTER_NULL_STR) == CYAML_FLAG_POINTER_NULL_STR &&
-			node_is_null(n))
-			return 0;
-		if (n->kind != (is_map ? NODE_MAPPING : NODE_SEQUENCE))
-			return fail(c, n->line, cur_path(c), "expected %s, found %s",
-				is_map ? "a mapping" : "a list", describe(n, buf, sizeof(buf)));
-		return is_map ? check_mapping(c, n, s) : check_sequence(c, n, s);
-	}
-	return check_scalar(c, n, s);
-}
-
-/* Looks a key up in a mapping node; NULL if absent or if @p map is not a mapping. */
-static const struct node *
-map_get(const struct node *map, const char *key)
-{
-	unsigned int i;
-
-	if (map == NULL || map->kind != NODE_MAPPING)
-		return NULL;
-	for (i = 0; i + 1 < map->nb_kids; i += 2)
-		if (map->kids[i]->kind == NODE_SCALAR && strcmp(map->kids[i]->text, key) == 0)
-			return map->kids[i + 1];
-	return NULL;
-}
-
-static const struct node *
-seq_get(const struct node *seq, unsigned int i)
-{
-	if (seq == NULL || seq->kind != NODE_SEQUENCE || i >= seq->nb_kids)
-		return NULL;
-	return seq->kids[i];
-}
-
 static unsigned int
-line_of(const struct node *n, const struct node *fallback)
+line_of(const struct pw_yaml_node *n, const struct pw_yaml_node *fallback)
 {
 	if (n != NULL)
 		return n->line;
@@ -1115,45 +332,45 @@ line_of(const struct node *n, const struct node *fallback)
 static int
 check_cross(struct load_ctx *c, const struct raw_config *raw)
 {
-	const struct node *ports = map_get(c->root, "ports");
-	const struct node *workers = map_get(c->root, "workers");
-	const struct node *policy = map_get(c->root, "policy");
-	const struct node *fwd = map_get(c->root, "forwarding");
+	const struct pw_yaml_node *ports = pw_yaml_map_get(c->root, "ports");
+	const struct pw_yaml_node *workers = pw_yaml_map_get(c->root, "workers");
+	const struct pw_yaml_node *policy = pw_yaml_map_get(c->root, "policy");
+	const struct pw_yaml_node *fwd = pw_yaml_map_get(c->root, "forwarding");
 	char path[64], canon_i[64], canon_j[64];
 	unsigned int i, j;
 
 	for (j = 1; j < raw->ports_count; j++) {
-		const struct node *pj = seq_get(ports, j);
+		const struct pw_yaml_node *pj = pw_yaml_seq_get(ports, j);
 
 		for (i = 0; i < j; i++) {
 			if (strcmp(raw->ports[i].name, raw->ports[j].name) == 0) {
 				snprintf(path, sizeof(path), "ports[%u].name", j);
-				return fail(c, line_of(map_get(pj, "name"), pj), path,
+				return fail(c, line_of(pw_yaml_map_get(pj, "name"), pj), path,
 					"'%s' is already the name of ports[%u]", raw->ports[j].name,
 					i);
 			}
-			device_identity(raw->ports[i].device, canon_i, sizeof(canon_i));
-			device_identity(raw->ports[j].device, canon_j, sizeof(canon_j));
+			pw_config_device_identity(raw->ports[i].device, canon_i, sizeof(canon_i));
+			pw_config_device_identity(raw->ports[j].device, canon_j, sizeof(canon_j));
 			if (strcmp(canon_i, canon_j) == 0) {
 				snprintf(path, sizeof(path), "ports[%u].device", j);
-				return fail(c, line_of(map_get(pj, "device"), pj), path,
+				return fail(c, line_of(pw_yaml_map_get(pj, "device"), pj), path,
 					"device %s is already used by ports[%u]", canon_j, i);
 			}
 		}
 	}
 	if (raw->forwarding != NULL && raw->forwarding->mode != NULL &&
 		*raw->forwarding->mode == PW_FWD_WIRE && raw->ports_count % 2 != 0)
-		return fail(c, line_of(map_get(fwd, "mode"), fwd), "forwarding.mode",
+		return fail(c, line_of(pw_yaml_map_get(fwd, "mode"), fwd), "forwarding.mode",
 			"wire mode needs an even number of ports, found %u", raw->ports_count);
 	if (raw->workers != NULL) {
-		const struct node *lcores = map_get(workers, "lcores");
+		const struct pw_yaml_node *lcores = pw_yaml_map_get(workers, "lcores");
 
 		for (j = 1; j < raw->workers->lcores_count; j++) {
 			for (i = 0; i < j; i++) {
 				if (raw->workers->lcores[i] != raw->workers->lcores[j])
 					continue;
 				snprintf(path, sizeof(path), "workers.lcores[%u]", j);
-				return fail(c, line_of(seq_get(lcores, j), lcores), path,
+				return fail(c, line_of(pw_yaml_seq_get(lcores, j), lcores), path,
 					"lcore %u is listed twice (also workers.lcores[%u])",
 					raw->workers->lcores[j], i);
 			}
@@ -1161,8 +378,8 @@ check_cross(struct load_ctx *c, const struct raw_config *raw)
 	}
 	if (raw->policy != NULL && raw->policy->source != NULL &&
 		*raw->policy->source == PW_SOURCE_MANIFESTS && raw->policy->manifests_dir == NULL)
-		return fail(c, line_of(map_get(policy, "source"), policy), "policy.manifests_dir",
-			"required when policy.source is manifests");
+		return fail(c, line_of(pw_yaml_map_get(policy, "source"), policy),
+			"policy.manifests_dir", "required when policy.source is manifests");
 	return 0;
 }
 
@@ -1279,7 +496,8 @@ convert(const struct raw_config *raw, struct pw_config *cfg)
 	cfg->socket_path = dup_or_null(
 		sock != NULL && sock->path != NULL ? sock->path : DEF_SOCKET_PATH, &nomem);
 	cfg->socket_mode = DEF_SOCKET_MODE;
-	if (sock != NULL && sock->mode != NULL && parse_mode(sock->mode, &cfg->socket_mode) != 0)
+	if (sock != NULL && sock->mode != NULL &&
+		pw_config_parse_mode(sock->mode, &cfg->socket_mode) != 0)
 		return -EINVAL; /* already validated: cannot happen */
 	cfg->socket_max_clients = OR_DEFAULT(sock, max_clients, DEF_MAX_CLIENTS);
 
@@ -1336,6 +554,41 @@ out_free_raw:
 	return ret;
 }
 
+/* Pass 1: the document as a tree of nodes with lines. */
+static int
+build_tree(struct load_ctx *c)
+{
+	const struct pw_yaml_params params = { .max_depth = MAX_DEPTH };
+	struct pw_yaml_error yerr;
+	int ret;
+
+	ret = pw_yaml_parse(c->data, c->len, &params, &c->stream, &yerr);
+	if (ret == -ENOMEM)
+		return fail_nomem(c);
+	if (ret != 0)
+		return fail(c, yerr.line, yerr.syntax ? "(syntax)" : "(root)", "%s", yerr.msg);
+	return 0;
+}
+
+/* Pass 2: the tree against the schema and the rules. */
+static int
+check_tree(struct load_ctx *c)
+{
+	struct pw_yaml_check_error *cerr = malloc(sizeof(*cerr));
+	const struct pw_yaml_rule *rules;
+	size_t nb_rules;
+	int ret;
+
+	if (cerr == NULL)
+		return fail_nomem(c);
+	rules = pw_config_rules(&nb_rules);
+	ret = pw_yaml_schema_check(c->root, &config_schema, rules, nb_rules, cerr);
+	if (ret != 0)
+		ret = fail(c, cerr->line, cerr->path, "%s", cerr->msg);
+	free(cerr);
+	return ret;
+}
+
 int
 pw_config_load_data(
 	const char *name, const uint8_t *data, size_t len, struct pw_config **ret_cfg, char *err)
@@ -1372,12 +625,13 @@ pw_config_load_data(
 	ret = build_tree(c);
 	if (ret != 0)
 		goto out;
-	if (c->root == NULL || node_is_null(c->root)) {
+	c->root = c->stream->nb_docs > 0 ? c->stream->docs[0].root : NULL;
+	if (c->root == NULL || pw_yaml_is_null(c->root)) {
 		ret = fail(c, c->root != NULL ? c->root->line : 1, "(root)",
 			"empty document: node_name and ports are required");
 		goto out;
 	}
-	ret = check_value(c, c->root, &config_schema);
+	ret = check_tree(c);
 	if (ret != 0)
 		goto out;
 	cfg = calloc(1, sizeof(*cfg));
@@ -1391,68 +645,10 @@ out:
 		pw_config_free(cfg);
 		cfg = NULL;
 	}
-	node_free(c->root);
+	pw_yaml_stream_free(c->stream);
 	free(c);
 	if (ret == 0)
 		*ret_cfg = cfg;
-	return ret;
-}
-
-/* Reads a whole file, at most MAX_FILE_SIZE + 1 bytes so that the caller can reject it. */
-static int
-read_file(const char *path, uint8_t **ret_buf, size_t *ret_len)
-{
-	size_t len = 0, max = 4096;
-	uint8_t *buf = NULL;
-	struct stat st;
-	int fd, ret;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) != 0) {
-		ret = -errno;
-		goto err_close;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		ret = -EISDIR;
-		goto err_close;
-	}
-	for (;;) {
-		ssize_t n;
-
-		if (len == max || buf == NULL) {
-			uint8_t *nbuf;
-
-			if (buf != NULL)
-				max *= 2;
-			nbuf = realloc(buf, max);
-			if (nbuf == NULL) {
-				ret = -ENOMEM;
-				goto err_close;
-			}
-			buf = nbuf;
-		}
-		n = read(fd, buf + len, max - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ret = -errno;
-			goto err_close;
-		}
-		len += (size_t)n;
-		/* Past the cap the length alone is enough for the loader to refuse it. */
-		if (n == 0 || len > MAX_FILE_SIZE)
-			break;
-	}
-	close(fd);
-	*ret_buf = buf;
-	*ret_len = len;
-	return 0;
-
-err_close:
-	free(buf);
-	close(fd);
 	return ret;
 }
 
@@ -1470,7 +666,7 @@ pw_config_load(const char *path, struct pw_config **ret_cfg, char *err)
 		snprintf(err, PW_CONFIG_ERR_LEN, "(config): invalid arguments");
 		return -EINVAL;
 	}
-	ret = read_file(path, &buf, &len);
+	ret = pw_yaml_read_file(path, MAX_FILE_SIZE, false, &buf, &len);
 	if (ret != 0) {
 		snprintf(err, PW_CONFIG_ERR_LEN, "%s: cannot read: %s", path, strerror(-ret));
 		return ret;

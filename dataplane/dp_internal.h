@@ -12,6 +12,7 @@
 #include <rte_common.h>
 #include <rte_mbuf.h>
 
+#include "classify.h"
 #include "podwall/pw_pkt.h"
 #include "podwall/pw_stats.h"
 #include "pw_dp.h"
@@ -49,6 +50,7 @@ struct pw_worker {
 	struct pw_pkt_meta meta[PW_MAX_BURST];
 	uint16_t reason[PW_MAX_BURST]; /**< 0 = forward, else enum pw_drop_reason */
 	struct pw_txbuf tx[PW_MAX_PORTS];
+	struct pw_cls_scratch cls; /**< policy classification scratch (classify.h) */
 } __rte_cache_aligned;
 
 struct pw_snap_pending {

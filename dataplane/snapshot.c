@@ -4,16 +4,31 @@
  * every worker has reported a quiescent state since. The control loop polls with
  * rte_rcu_qsbr_check(..., wait=false) and never blocks (no rte_rcu_qsbr_synchronize()).
  */
+#include "podwall/pw_explain.h"
+
 #include <errno.h>
 #include <stdlib.h>
 
+#include <rte_acl.h>
+#include <rte_hash.h>
 #include <rte_rcu_qsbr.h>
 
 #include "dp_internal.h"
 
+/* Everything a snapshot owns: tables (DPDK heap), then its malloc'd arrays. */
 void
 pw_snapshot_free(struct pw_snapshot *snap)
 {
+	if (snap == NULL)
+		return;
+	rte_acl_free(snap->acl4);
+	rte_acl_free(snap->acl6);
+	rte_hash_free(snap->ip4);
+	rte_hash_free(snap->ip6);
+	free(snap->ident_flags);
+	free(snap->rules);
+	free(snap->strings);
+	free(snap->hits);
 	free(snap);
 }
 

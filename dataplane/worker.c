@@ -151,7 +151,7 @@ process_burst(struct pw_worker *w, uint16_t in_idx, struct rte_mbuf **pkts, uint
 	ctr_add(&c->rx_packets, nb);
 	ctr_add(&c->rx_bytes, bytes);
 
-	pw_decide_burst(snap, w->dp->params.fail_open, w->meta, w->reason, nb);
+	pw_decide_burst(snap, w->dp->params.fail_open, w->meta, w->reason, nb, &w->cls, w->id);
 
 	for (i = 0; i < nb; i++) {
 		struct rte_mbuf *m = pkts[i];

@@ -25,7 +25,7 @@ struct pw_k8s_obj {
 /** Identity of an object as written (for logs and deletes), even when decoding fails. */
 struct pw_k8s_ref {
 	char kind[32]; /**< as in the object ("Pod", "Deployment", ...), "" if missing */
-	char ns[64]; /**< "" for cluster-scoped objects or when missing */
+	char ns[64];   /**< "" for cluster-scoped objects or when missing */
 	char name[254];
 };
 

@@ -27,8 +27,8 @@ struct store {
 	void **items; /* dense, unsorted; owned */
 	unsigned int nb;
 	unsigned int cap;
-	uint32_t *slots; /* hash table of item index + 1; 0 = empty */
-	unsigned int nb_slots; /* power of two, or 0 */
+	uint32_t *slots;	   /* hash table of item index + 1; 0 = empty */
+	unsigned int nb_slots;	   /* power of two, or 0 */
 	struct sorted_ent *sorted; /* items in (ns, name) order; valid when !dirty */
 	unsigned int sorted_cap;
 	bool dirty;
@@ -271,8 +271,8 @@ store_rehash(struct store *st, unsigned int nb_slots)
 	st->slots = slots;
 	st->nb_slots = nb_slots;
 	for (i = 0; i < st->nb; i++) {
-		unsigned int s = store_probe(st, obj_ns(st->kind, st->items[i]),
-			obj_name(st->kind, st->items[i]));
+		unsigned int s = store_probe(
+			st, obj_ns(st->kind, st->items[i]), obj_name(st->kind, st->items[i]));
 
 		st->slots[s] = i + 1;
 	}
@@ -374,8 +374,8 @@ store_remove(struct store *st, const char *ns, const char *name)
 	/* Keep the array dense: the last object takes the hole, and its slot follows it. */
 	last = st->nb - 1;
 	if (idx != last) {
-		unsigned int ls = store_probe(st, obj_ns(st->kind, st->items[last]),
-			obj_name(st->kind, st->items[last]));
+		unsigned int ls = store_probe(
+			st, obj_ns(st->kind, st->items[last]), obj_name(st->kind, st->items[last]));
 
 		st->items[idx] = st->items[last];
 		st->slots[ls] = idx + 1;
@@ -461,7 +461,8 @@ ip_hash(const struct pw_ip *ip)
 static bool
 ip_eq(const struct pw_ip *a, const struct pw_ip *b)
 {
-	return a->family == b->family && a->addr.q[0] == b->addr.q[0] && a->addr.q[1] == b->addr.q[1];
+	return a->family == b->family && a->addr.q[0] == b->addr.q[0] &&
+		a->addr.q[1] == b->addr.q[1];
 }
 
 /* Only the family's bytes count: callers may leave garbage past an IPv4 address. */
@@ -677,7 +678,8 @@ pw_model_put_pod(struct pw_model *model, struct pw_pod *pod)
 		for (i = 0; i < pod->nb_ips; i++) {
 			holder = ip_find(&model->ips, &pod->ips[i]);
 			if (holder != NULL &&
-				(strcmp(holder->ns, pod->ns) != 0 || strcmp(holder->name, pod->name) != 0)) {
+				(strcmp(holder->ns, pod->ns) != 0 ||
+					strcmp(holder->name, pod->name) != 0)) {
 				pw_pod_free(pod);
 				return -EINVAL;
 			}
@@ -737,7 +739,8 @@ pw_model_clear(struct pw_model *model)
 	for (k = 0; k < PW_KIND_MAX; k++)
 		store_clear(model->stores[k]);
 	if (model->ips.slots != NULL)
-		memset(model->ips.slots, 0, (size_t)model->ips.nb_slots * sizeof(*model->ips.slots));
+		memset(model->ips.slots, 0,
+			(size_t)model->ips.nb_slots * sizeof(*model->ips.slots));
 	model->ips.nb = 0;
 	model->version++;
 }

@@ -9,6 +9,10 @@
  * Ownership: objects are malloc'd; pw_model_put_*() takes ownership; the model frees what
  * it replaces or deletes. Pointers returned by lookups and iteration stay valid until the
  * next change to the model.
+ *
+ * Threads: a model belongs to one thread at a time, readers included: the first iteration
+ * call after a change rebuilds the sorted view. Lookups by key and by IP are O(1) (hashes);
+ * loading N objects in any order costs O(N log N).
  */
 #ifndef PW_MODEL_H
 #define PW_MODEL_H
@@ -41,7 +45,7 @@ struct pw_labels {
 
 /** An IP address of a pod or a packet. */
 struct pw_ip {
-	uint8_t family; /**< 4 or 6 */
+	uint8_t family;	    /**< 4 or 6 */
 	union pw_addr addr; /**< network byte order; IPv4 in the first 4 bytes, rest zero */
 };
 
@@ -51,7 +55,7 @@ struct pw_namespace {
 };
 
 struct pw_container_port {
-	char *name; /**< NULL when unnamed */
+	char *name;    /**< NULL when unnamed */
 	uint8_t proto; /**< PW_IPPROTO_TCP (default), _UDP or _SCTP */
 	uint16_t port;
 };
@@ -61,7 +65,8 @@ struct pw_pod {
 	char *name;
 	char *node; /**< spec.nodeName; NULL when not scheduled */
 	struct pw_labels labels;
-	bool endpoint; /**< has an IP and its phase is neither Succeeded nor Failed */
+	bool endpoint; /**< has an IP, its phase is neither Succeeded nor Failed, not host network */
+	bool host_network;   /**< spec.hostNetwork: uses its node's IP; never an endpoint */
 	struct pw_ip ips[2]; /**< status.podIPs (or status.podIP): at most one per family */
 	unsigned int nb_ips;
 	struct pw_container_port *ports; /**< every container's ports */
@@ -90,8 +95,8 @@ struct pw_selector {
 };
 
 struct pw_cidr {
-	uint8_t family; /**< 4 or 6 */
-	uint8_t prefix; /**< 0..32 or 0..128 */
+	uint8_t family;	    /**< 4 or 6 */
+	uint8_t prefix;	    /**< 0..32 or 0..128 */
 	union pw_addr addr; /**< host bits zero */
 };
 
@@ -120,16 +125,16 @@ struct pw_peer {
 
 enum pw_np_port_kind {
 	PW_NP_PORT_ANY = 0, /**< protocol only (no port field): every port of proto */
-	PW_NP_PORT_NUMBER, /**< port, or port..end_port */
-	PW_NP_PORT_NAMED, /**< a container port name of the destination pod */
+	PW_NP_PORT_NUMBER,  /**< port, or port..end_port */
+	PW_NP_PORT_NAMED,   /**< a container port name of the destination pod */
 };
 
 struct pw_np_port {
 	uint8_t proto; /**< PW_IPPROTO_TCP (default), _UDP or _SCTP */
 	enum pw_np_port_kind kind;
-	uint16_t port; /**< NUMBER: first port */
+	uint16_t port;	   /**< NUMBER: first port */
 	uint16_t end_port; /**< NUMBER: last port (== port without endPort) */
-	char *name; /**< NAMED */
+	char *name;	   /**< NAMED */
 };
 
 /** One ingress or egress rule. */
@@ -144,8 +149,8 @@ struct pw_policy {
 	char *ns;
 	char *name;
 	struct pw_selector pod_selector; /**< selects pods of ns */
-	bool isolates_ingress; /**< effective policyTypes contain Ingress */
-	bool isolates_egress; /**< effective policyTypes contain Egress */
+	bool isolates_ingress;		 /**< effective policyTypes contain Ingress */
+	bool isolates_egress;		 /**< effective policyTypes contain Egress */
 	struct pw_np_rule *ingress;
 	unsigned int nb_ingress;
 	struct pw_np_rule *egress;
@@ -213,12 +218,11 @@ unsigned int pw_model_nb_policies(const struct pw_model *model);
 const struct pw_policy *pw_model_policy_at(const struct pw_model *model, unsigned int i);
 
 /** Lookups; NULL when absent. */
-const struct pw_namespace *pw_model_find_namespace(const struct pw_model *model,
-	const char *name);
-const struct pw_pod *pw_model_find_pod(const struct pw_model *model, const char *ns,
-	const char *name);
-const struct pw_policy *pw_model_find_policy(const struct pw_model *model, const char *ns,
-	const char *name);
+const struct pw_namespace *pw_model_find_namespace(const struct pw_model *model, const char *name);
+const struct pw_pod *pw_model_find_pod(
+	const struct pw_model *model, const char *ns, const char *name);
+const struct pw_policy *pw_model_find_policy(
+	const struct pw_model *model, const char *ns, const char *name);
 /** The endpoint pod holding @p ip, or NULL. */
 const struct pw_pod *pw_model_pod_by_ip(const struct pw_model *model, const struct pw_ip *ip);
 

@@ -23,9 +23,9 @@ struct pw_flow {
 
 enum pw_dir_reason {
 	PW_DIR_NOT_ENFORCED = 0, /**< not a pod of this node (or not a pod at all) */
-	PW_DIR_NOT_ISOLATED, /**< a local pod no policy isolates in this direction */
-	PW_DIR_ALLOWED, /**< a rule of a policy selecting the pod matched */
-	PW_DIR_NO_RULE, /**< isolated, no rule matched: denied */
+	PW_DIR_NOT_ISOLATED,	 /**< a local pod no policy isolates in this direction */
+	PW_DIR_ALLOWED,		 /**< a rule of a policy selecting the pod matched */
+	PW_DIR_NO_RULE,		 /**< isolated, no rule matched: denied */
 };
 
 /** The verdict of one direction (egress at the source, ingress at the destination). */
@@ -33,13 +33,13 @@ struct pw_dir_verdict {
 	bool allowed;
 	enum pw_dir_reason reason;
 	const struct pw_policy *policy; /**< PW_DIR_ALLOWED: the first policy (model order) */
-	unsigned int rule; /**< PW_DIR_ALLOWED: index of its first matching rule */
+	unsigned int rule;		/**< PW_DIR_ALLOWED: index of its first matching rule */
 };
 
 struct pw_verdict_pair {
-	struct pw_dir_verdict egress; /**< at the source pod */
+	struct pw_dir_verdict egress;  /**< at the source pod */
 	struct pw_dir_verdict ingress; /**< at the destination pod */
-	bool allowed; /**< both */
+	bool allowed;		       /**< both */
 };
 
 /**

@@ -2,25 +2,83 @@
 /**
  * @file
  * The policy snapshot: everything a worker needs to decide a packet, built by control off
- * the fast path, immutable once published, freed only after an RCU QSBR grace period.
+ * the fast path (control/aclbuild.c), immutable once published, freed only after an RCU QSBR
+ * grace period (dataplane/snapshot.c).
  *
- * This is the foundation's layout: a generation and a default verdict. The policy engine
- * adds the identity maps and the rte_acl contexts here.
+ * Two kinds: a snapshot without tables (@c compiled false: the policy source "none") applies
+ * @c default_verdict to all IP traffic; a compiled snapshot maps addresses to identities,
+ * classifies with rte_acl and allows whatever is not enforced (DESIGN decisions 1 and 2).
  */
 #ifndef PW_SNAPSHOT_H
 #define PW_SNAPSHOT_H
 
+#include <stdbool.h>
 #include <stdint.h>
+
+struct rte_acl_ctx;
+struct rte_hash;
 
 enum pw_verdict {
 	PW_VERDICT_ALLOW = 0,
 	PW_VERDICT_DENY = 1,
 };
 
+/** pw_snapshot.ident_flags */
+#define PW_IDENT_F_LOCAL (1u << 0)	     /**< the pod runs on this node */
+#define PW_IDENT_F_ENFORCE_EGRESS (1u << 1)  /**< local and isolated for egress */
+#define PW_IDENT_F_ENFORCE_INGRESS (1u << 2) /**< local and isolated for ingress */
+
+/** What an ACL result (a rule's userdata) stands for: one rule of one policy. */
+struct pw_rule_meta {
+	const char *ns;	  /**< the policy's namespace (owned by the snapshot) */
+	const char *name; /**< the policy's name */
+	uint32_t policy;  /**< index of the policy in the model's order at build time */
+	uint16_t rule;	  /**< index in spec.egress or spec.ingress */
+	uint8_t dir;	  /**< PW_ACL_CAT_EGRESS or PW_ACL_CAT_INGRESS (pw_acl_layout.h) */
+};
+
+/** Sizes and build costs, for stats and the benchmark. */
+struct pw_snapshot_info {
+	uint32_t nb_identities;
+	uint32_t nb_endpoints;	/**< endpoint pods */
+	uint32_t nb_ips;	/**< entries of the address maps */
+	uint32_t nb_rules;	/**< policy rules (pw_snapshot.rules, without entry 0) */
+	uint32_t nb_acl_rules4; /**< rte_acl rules of the IPv4 table */
+	uint32_t nb_acl_rules6;
+	uint64_t compile_ns;	 /**< model → rules (control/model/compile.c) */
+	uint64_t acl_build_ns;	 /**< rte_acl_add_rules() + rte_acl_build() of both tables */
+	uint64_t build_ns;	 /**< the whole snapshot, compile included */
+	uint64_t acl_mem_bytes;	 /**< DPDK heap taken by the two ACL contexts */
+	uint64_t hash_mem_bytes; /**< DPDK heap taken by the two address maps */
+};
+
 struct pw_snapshot {
 	uint64_t generation;	 /**< strictly increasing, 1 for the first published snapshot */
-	uint8_t default_verdict; /**< enum pw_verdict for IP traffic no rule decides */
+	uint8_t default_verdict; /**< enum pw_verdict for IP traffic when @c compiled is false */
 	uint64_t built_tsc;	 /**< rte_rdtsc() when the build finished */
+
+	bool compiled; /**< tables below are valid; traffic no policy enforces is allowed */
+	struct rte_acl_ctx *acl4; /**< IPv4 table; NULL when it has no rule (nothing matches) */
+	struct rte_acl_ctx *acl6; /**< IPv6 table; NULL likewise */
+	struct rte_hash *ip4;	  /**< IPv4 address (4 bytes, network order) → identity */
+	struct rte_hash *ip6;	  /**< IPv6 address (16 bytes) → identity; NULL when empty */
+	uint32_t nb_identities;
+	uint8_t *ident_flags; /**< [nb_identities + 1] PW_IDENT_F_*; [0] is "world": 0 */
+	uint32_t nb_rules;
+	struct pw_rule_meta *rules; /**< [nb_rules + 1], indexed by ACL userdata; [0] unused */
+	char *strings;		    /**< backs rules[].ns and .name */
+
+	/**
+	 * Per-worker rule hit counters: row w (hits + w * hits_stride) belongs to worker w
+	 * alone (single writer, relaxed stores), rows cache-line aligned. Column r counts the
+	 * packets rule r decided in either direction; column 0 counts enforced directions no
+	 * rule allowed (denials). They live and die with the snapshot.
+	 */
+	uint64_t *hits;
+	uint32_t hits_stride; /**< uint64_t per row: nb_rules + 1 rounded up to a cache line */
+	uint32_t nb_workers;
+
+	struct pw_snapshot_info info;
 };
 
 #endif /* PW_SNAPSHOT_H */
