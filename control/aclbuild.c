@@ -209,6 +209,10 @@ build_hash(const struct pw_compiled *cp, const struct pw_aclbuild_params *p, uin
 	snprintf(name, sizeof(name), "pwh%u_%" PRIu64, family, p->generation);
 	/* Twice the keys keeps cuckoo insertion from failing at high load. */
 	hp.entries = RTE_MAX(2 * nb, 64u);
+	if (rte_hash_find_existing(name) != NULL) {
+		snprintf(err, err_len, "address map %s: exists (generation in use)", name);
+		return -EEXIST;
+	}
 	h = rte_hash_create(&hp);
 	if (h == NULL) {
 		rc = rte_errno != 0 ? -rte_errno : -ENOMEM;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The operator socket's status, stats and stats-reset commands (shapes in
+ * The operator socket's status, stats, stats-reset, explain and policies commands (shapes in
  * include/podwall/pw_proto.h). Thin: they read the dataplane's public API and format JSON.
  */
 #include <errno.h>
@@ -15,6 +15,7 @@
 #include "config.h"
 #include "ctl.h"
 #include "dataplane/pw_dp.h"
+#include "policy.h"
 #include "sockserv.h"
 
 static double
@@ -119,6 +120,8 @@ cmd_status(void *arg, json_t *req, json_t **ret_result, char *err, size_t err_le
 		goto err_nomem;
 	json_object_set_new(policy, "last_sync_age_s",
 		ctl->generation > 0 ? json_real(seconds_since(&ctl->last_sync)) : json_null());
+	if (ctl->policy != NULL)
+		json_object_update_new(policy, pw_policy_ctl_status_json(ctl->policy));
 	*ret_result = json_pack("{s:s, s:s, s:i, s:f, s:b, s:s, s:i, s:o, s:o, s:o}", "version",
 		PW_VERSION, "node", ctl->cfg->node_name, "pid", (int)getpid(), "uptime_s",
 		seconds_since(&ctl->started), "hugepages", ctl->hugepages, "forwarding",
@@ -214,6 +217,31 @@ cmd_stats_reset(void *arg, json_t *req, json_t **ret_result, char *err, size_t e
 	return 0;
 }
 
+static int
+cmd_explain(void *arg, json_t *req, json_t **ret_result, char *err, size_t err_len)
+{
+	struct pw_ctl *ctl = arg;
+
+	if (ctl->policy == NULL) {
+		snprintf(err, err_len, "policy source is %s: every flow is allowed",
+			pw_policy_source_name(ctl->cfg->source_type));
+		return -EINVAL;
+	}
+	return pw_policy_ctl_explain(ctl->policy, req, ret_result, err, err_len);
+}
+
+static int
+cmd_policies(void *arg, json_t *req, json_t **ret_result, char *err, size_t err_len)
+{
+	struct pw_ctl *ctl = arg;
+
+	(void)req;
+	(void)err;
+	(void)err_len;
+	*ret_result = ctl->policy != NULL ? pw_policy_ctl_hits_json(ctl->policy) : json_object();
+	return 0;
+}
+
 int
 pw_cmds_register(struct pw_sockserv *srv, struct pw_ctl *ctl)
 {
@@ -229,5 +257,14 @@ pw_cmds_register(struct pw_sockserv *srv, struct pw_ctl *ctl)
 	if (ret == 0)
 		ret = pw_sockserv_register(
 			srv, "stats-reset", "zero the counters readers see", cmd_stats_reset, ctl);
+	if (ret == 0)
+		ret = pw_sockserv_register(srv, "explain",
+			"the verdict of a flow per direction and which policy and rule decide it; "
+			"arguments: from, to, proto, port",
+			cmd_explain, ctl);
+	if (ret == 0)
+		ret = pw_sockserv_register(srv, "policies",
+			"packets each policy's rules allowed, per direction, on the live table",
+			cmd_policies, ctl);
 	return ret;
 }

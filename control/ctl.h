@@ -13,6 +13,7 @@
 struct pw_config;
 struct pw_dp;
 struct pw_dp_params;
+struct pw_policy_ctl;
 struct pw_sockserv;
 
 enum pw_sync_state {
@@ -28,8 +29,9 @@ struct pw_ctl {
 	char hugepages_why[256];
 	struct timespec started; /**< CLOCK_MONOTONIC */
 	enum pw_sync_state sync_state;
-	struct timespec last_sync; /**< CLOCK_MONOTONIC; valid when generation > 0 */
-	uint64_t generation;	   /**< of the live snapshot; 0 = none */
+	struct timespec last_sync;    /**< CLOCK_MONOTONIC; valid when generation > 0 */
+	uint64_t generation;	      /**< of the live snapshot; 0 = none */
+	struct pw_policy_ctl *policy; /**< the policy controller; NULL for source "none" */
 };
 
 /**
@@ -39,7 +41,7 @@ struct pw_ctl {
 int pw_dp_params_from_config(
 	const struct pw_config *cfg, struct pw_dp_params *ret, char *err, size_t err_len);
 
-/** Register status, stats and stats-reset. @return 0 or -errno. */
+/** Register status, stats, stats-reset, explain and policies. @return 0 or -errno. */
 int pw_cmds_register(struct pw_sockserv *srv, struct pw_ctl *ctl);
 
 /** Register the /podwall/... DPDK telemetry commands. @return 0 or -errno. */
@@ -54,5 +56,8 @@ void pw_telemetry_unregister(void);
 int pw_ctl_publish_allow_all(struct pw_ctl *ctl);
 
 const char *pw_sync_state_name(enum pw_sync_state s);
+
+/** Record that @p generation is live (the policy controller's publish callback). */
+void pw_ctl_published(void *ctl, uint64_t generation);
 
 #endif /* PW_CTL_H */

@@ -74,10 +74,18 @@ pw_ctl_publish_allow_all(struct pw_ctl *ctl)
 	ret = pw_dp_publish(ctl->dp, snap);
 	if (ret != 0)
 		return ret;
+	pw_ctl_published(ctl, generation);
+	return 0;
+}
+
+void
+pw_ctl_published(void *arg, uint64_t generation)
+{
+	struct pw_ctl *ctl = arg;
+
 	ctl->generation = generation;
 	ctl->sync_state = PW_SYNC_SYNCED;
 	clock_gettime(CLOCK_MONOTONIC, &ctl->last_sync);
-	return 0;
 }
 
 const char *

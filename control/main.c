@@ -25,6 +25,8 @@
 #include "eal_args.h"
 #include "evloop.h"
 #include "podwall/pw_log.h"
+#include "policy.h"
+#include "replay.h"
 #include "sockserv.h"
 
 RTE_LOG_REGISTER(pw_logtype_ctl, user.podwall.ctl, INFO);
@@ -37,6 +39,8 @@ usage(FILE *out)
 {
 	fprintf(out,
 		"usage: podwall [-c|--config FILE] [--check-config] [--version] [--help]\n"
+		"       podwall replay --manifests DIR --node NAME --in IN.pcap --allowed A.pcap "
+		"--denied D.pcap [--json]\n"
 		"  -c, --config FILE   configuration (default " DEFAULT_CONFIG ")\n"
 		"      --check-config  load and validate the configuration, then exit\n"
 		"Configuration reference: config/README.md. Operators: podwallctl status|stats.\n");
@@ -64,14 +68,48 @@ on_reclaim(struct pw_evloop *loop, void *arg)
 }
 
 static int
-start_policy_source(struct pw_ctl *ctl)
+start_manifests(struct pw_ctl *ctl, struct pw_evloop *loop)
+{
+	struct pw_policy_ctl_params pp = {
+		.node = ctl->cfg->node_name,
+		.manifests_dir = ctl->cfg->manifests_dir,
+		.loop = loop,
+		.dp = ctl->dp,
+		.nb_workers = pw_dp_nb_workers(ctl->dp),
+		.published = pw_ctl_published,
+		.arg = ctl,
+	};
+	char err[512];
+	int ret;
+
+	ret = pw_policy_ctl_create(&pp, &ctl->policy, err, sizeof(err));
+	if (ret != 0) {
+		PW_CTL_LOG(ERR, "policy source: %s", err);
+		return ret;
+	}
+	PW_CTL_LOG(INFO, "policy source: manifests in %s, watched; node %s",
+		ctl->cfg->manifests_dir, ctl->cfg->node_name);
+	/* A first build that fails leaves the dataplane in its before-sync state (fail-closed
+	 * or fail-open); the watch goes on and the next good edit publishes. */
+	if (pw_policy_ctl_sync_now(ctl->policy, err, sizeof(err)) != 0)
+		PW_CTL_LOG(ERR, "first policy build failed (%s): %s",
+			ctl->cfg->before_sync == PW_BEFORE_SYNC_FAIL_OPEN ? "fail-open" :
+									    "fail-closed",
+			err);
+	return 0;
+}
+
+static int
+start_policy_source(struct pw_ctl *ctl, struct pw_evloop *loop)
 {
 	switch (ctl->cfg->source_type) {
 	case PW_SOURCE_NONE:
 		PW_CTL_LOG(INFO, "policy source: none; publishing an allow-all table");
 		return pw_ctl_publish_allow_all(ctl);
+	case PW_SOURCE_MANIFESTS:
+		return start_manifests(ctl, loop);
 	default:
-		/* The manifests and Kubernetes sources arrive with the policy engine. */
+		/* The Kubernetes API source arrives with the control-plane work. */
 		PW_CTL_LOG(ERR, "policy source '%s' is not supported by this build",
 			pw_policy_source_name(ctl->cfg->source_type));
 		return -ENOTSUP;
@@ -127,7 +165,7 @@ run(struct pw_ctl *ctl, int sig_fd)
 	ret = pw_dp_start(ctl->dp);
 	if (ret != 0)
 		goto out;
-	ret = start_policy_source(ctl);
+	ret = start_policy_source(ctl, loop);
 	if (ret != 0)
 		goto out;
 	PW_CTL_LOG(INFO,
@@ -138,6 +176,8 @@ run(struct pw_ctl *ctl, int sig_fd)
 out:
 	pw_telemetry_unregister();
 	pw_dp_stop(ctl->dp);
+	pw_policy_ctl_free(ctl->policy);
+	ctl->policy = NULL;
 	pw_sockserv_free(srv);
 	pw_evloop_free(loop);
 	return ret;
@@ -162,6 +202,8 @@ main(int argc, char **argv)
 	char err[PW_CONFIG_ERR_LEN];
 	int opt, ret, sig_fd;
 
+	if (argc > 1 && strcmp(argv[1], "replay") == 0)
+		return pw_replay_main(argc - 1, argv + 1);
 	while ((opt = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':

@@ -26,7 +26,7 @@
 #include <sys/stat.h>
 
 #include "control/evloop.h"
-#include "control/yaml2json.h"
+#include "control/manifests_parse.h"
 #include "control/yamltree.h"
 
 /* A batch runs once the directory has been quiet this long... */
@@ -42,14 +42,6 @@
 	(IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE | IN_ATTRIB | \
 		IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
 
-/* One object as one file defines it. */
-struct obj {
-	char *key; /* kind '\0' namespace '\0' name */
-	size_t key_len;
-	json_t *json;
-	unsigned int line;
-};
-
 struct file {
 	char *name;
 	bool known; /* the identity below is that of the content behind objs */
@@ -58,10 +50,8 @@ struct file {
 	off_t size;
 	struct timespec mtim;
 	struct timespec ctim;
-	struct obj *objs;
-	unsigned int nb_objs;
-	json_t *index; /* key -> index in objs */
-	bool seen;     /* listed by the current scan */
+	struct pw_manifests_objs objs;
+	bool seen; /* listed by the current scan */
 };
 
 struct pw_manifests {
@@ -83,38 +73,6 @@ struct pw_manifests {
 	json_t *refs; /* key -> number of files that define the object */
 };
 
-/* The objects of one file being read. */
-struct collect {
-	struct pw_manifests *m;
-	const char *path;
-	struct obj *objs;
-	unsigned int nb_objs;
-	unsigned int cap_objs;
-	json_t *index;
-	bool had_error;
-	int ret; /* -ENOMEM once memory ran out */
-};
-
-/* Kinds whose objects have no namespace (kubectl api-resources --namespaced=false), among
- * those a policy manifest directory may plausibly hold. */
-static const char *const cluster_kinds[] = {
-	"Namespace",
-	"Node",
-	"AdminNetworkPolicy",
-	"BaselineAdminNetworkPolicy",
-	"ClusterNetworkPolicy",
-	"ClusterRole",
-	"ClusterRoleBinding",
-	"CustomResourceDefinition",
-	"PersistentVolume",
-	"PriorityClass",
-	"StorageClass",
-	"IngressClass",
-	"RuntimeClass",
-	"ValidatingWebhookConfiguration",
-	"MutatingWebhookConfiguration",
-};
-
 static void __attribute__((format(printf, 4, 5)))
 report(struct pw_manifests *m, const char *file, unsigned int line, const char *fmt, ...)
 {
@@ -127,19 +85,6 @@ report(struct pw_manifests *m, const char *file, unsigned int line, const char *
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	m->ops.error(m->arg, file, line, msg);
-}
-
-static void __attribute__((format(printf, 3, 4)))
-doc_error(struct collect *col, unsigned int line, const char *fmt, ...)
-{
-	char msg[MSG_LEN];
-	va_list ap;
-
-	col->had_error = true;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	report(col->m, col->path, line, "%s", msg);
 }
 
 static uint64_t
@@ -173,28 +118,8 @@ file_path(const struct pw_manifests *m, const struct file *f, char *buf, size_t 
 	snprintf(buf, size, "%s/%s", m->dir, f->name);
 }
 
-static const struct obj *
-file_lookup(const struct file *f, const char *key, size_t key_len)
-{
-	json_t *i = json_object_getn(f->index, key, key_len);
-
-	return i != NULL ? &f->objs[json_integer_value(i)] : NULL;
-}
-
 static void
-free_objs(struct obj *objs, unsigned int nb)
-{
-	unsigned int i;
-
-	for (i = 0; i < nb; i++) {
-		free(objs[i].key);
-		json_decref(objs[i].json);
-	}
-	free(objs);
-}
-
-static void
-deliver(struct pw_manifests *m, const struct file *f, const struct obj *o)
+deliver(struct pw_manifests *m, const struct file *f, const struct pw_manifests_obj *o)
 {
 	char path[PATH_MAX];
 
@@ -218,8 +143,9 @@ release(struct pw_manifests *m, const struct file *from, const char *key, size_t
 		/* The last file in name order wins, as in a full scan. */
 		for (i = m->nb_files; i-- > 0;) {
 			const struct file *g = m->files[i];
-			const struct obj *o =
-				g != from && g->seen ? file_lookup(g, key, key_len) : NULL;
+			const struct pw_manifests_obj *o = g != from && g->seen ?
+				pw_manifests_objs_find(&g->objs, key, key_len) :
+				NULL;
 
 			if (o != NULL) {
 				deliver(m, m->files[i], o);
@@ -246,252 +172,63 @@ refs_add(struct pw_manifests *m, const char *key, size_t key_len)
 											   -ENOMEM;
 }
 
-static bool
-is_cluster_scoped(const char *kind)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(cluster_kinds) / sizeof(cluster_kinds[0]); i++)
-		if (strcmp(kind, cluster_kinds[i]) == 0)
-			return true;
-	return false;
-}
-
-/* A string member usable in an identity: present, non-empty, no NUL inside. */
-static const char *
-id_string(const json_t *obj, const char *member)
-{
-	const json_t *s = json_object_get(obj, member);
-
-	if (!json_is_string(s) || json_string_length(s) == 0 ||
-		strlen(json_string_value(s)) != json_string_length(s))
-		return NULL;
-	return json_string_value(s);
-}
-
-static int
-push_obj(struct collect *col, char *key, size_t key_len, json_t *json, unsigned int line)
-{
-	json_t *i = json_object_getn(col->index, key, key_len);
-	struct obj *o;
-
-	if (i != NULL) {
-		/* Defined twice in one file: the later document wins. */
-		o = &col->objs[json_integer_value(i)];
-		free(key);
-		json_decref(o->json);
-		o->json = json_incref(json);
-		o->line = line;
-		return 0;
-	}
-	if (col->nb_objs == col->cap_objs) {
-		unsigned int cap = col->cap_objs == 0 ? 16 : col->cap_objs * 2;
-		struct obj *objs = realloc(col->objs, cap * sizeof(*objs));
-
-		if (objs == NULL)
-			goto err_nomem;
-		col->objs = objs;
-		col->cap_objs = cap;
-	}
-	if (json_object_setn_new_nocheck(col->index, key, key_len, json_integer(col->nb_objs)) != 0)
-		goto err_nomem;
-	col->objs[col->nb_objs++] = (struct obj){ key, key_len, json_incref(json), line };
-	return 0;
-
-err_nomem:
-	free(key);
-	return -ENOMEM;
-}
+/* Where the errors of the file being parsed go. */
+struct parse_ctx {
+	struct pw_manifests *m;
+	const char *path;
+};
 
 static void
-add_object(struct collect *col, json_t *obj, unsigned int line, const char *where)
+on_parse_error(void *arg, unsigned int line, const char *msg)
 {
-	const char *kind = id_string(obj, "kind"), *name, *ns;
-	json_t *meta = json_object_get(obj, "metadata");
-	const json_t *jns = json_object_get(meta, "namespace");
-	size_t kind_len, ns_len, name_len;
-	char *key;
+	const struct parse_ctx *ctx = arg;
 
-	if (kind == NULL) {
-		doc_error(col, line, "%sno kind", where);
-		return;
-	}
-	name = id_string(meta, "name");
-	if (!json_is_object(meta) || name == NULL) {
-		doc_error(col, line, "%s%s without metadata.name", where, kind);
-		return;
-	}
-	if (jns != NULL && !json_is_null(jns) && !json_is_string(jns)) {
-		doc_error(col, line, "%s%s %s: metadata.namespace is not a string", where, kind,
-			name);
-		return;
-	}
-	if (is_cluster_scoped(kind)) {
-		ns = "";
-	} else if ((ns = id_string(meta, "namespace")) == NULL) {
-		/* Written into the object so that its decoder and removed() agree. */
-		ns = "default";
-		if (json_object_set_new(meta, "namespace", json_string(ns)) != 0)
-			goto err_nomem;
-	}
-	kind_len = strlen(kind);
-	ns_len = strlen(ns);
-	name_len = strlen(name);
-	key = malloc(kind_len + ns_len + name_len + 3);
-	if (key == NULL)
-		goto err_nomem;
-	memcpy(key, kind, kind_len + 1);
-	memcpy(key + kind_len + 1, ns, ns_len + 1);
-	memcpy(key + kind_len + ns_len + 2, name, name_len + 1);
-	if (push_obj(col, key, kind_len + ns_len + name_len + 2, obj, line) == 0)
-		return;
-err_nomem:
-	col->ret = -ENOMEM;
-}
-
-static const char *
-json_kind_name(const json_t *j)
-{
-	switch (json_typeof(j)) {
-	case JSON_OBJECT:
-		return "a mapping";
-	case JSON_ARRAY:
-		return "a list";
-	case JSON_STRING:
-		return "a string";
-	default:
-		return "a scalar";
-	}
-}
-
-/* One document: an object, a List of objects, or nothing. @p root gives item lines. */
-static void
-handle_doc(struct collect *col, json_t *json, unsigned int line, const struct pw_yaml_node *root)
-{
-	const char *kind = json_string_value(json_object_get(json, "kind"));
-	json_t *items = json_object_get(json, "items"), *item;
-	char where[32];
-	size_t i;
-
-	if (json_is_null(json))
-		return;
-	if (!json_is_object(json)) {
-		doc_error(
-			col, line, "a manifest must be a mapping, found %s", json_kind_name(json));
-		return;
-	}
-	if (kind == NULL || !ends_with(kind, "List") || !json_is_array(items)) {
-		add_object(col, json, line, "");
-		return;
-	}
-	json_array_foreach (items, i, item) {
-		const struct pw_yaml_node *n = pw_yaml_seq_get(pw_yaml_map_get(root, "items"), i);
-		unsigned int item_line = n != NULL ? n->line : line;
-
-		snprintf(where, sizeof(where), "items[%zu]: ", i);
-		if (!json_is_object(item))
-			doc_error(col, item_line, "%sa manifest must be a mapping, found %s", where,
-				json_kind_name(item));
-		else
-			add_object(col, item, item_line, where);
-	}
-}
-
-static void
-on_yaml_doc(void *arg, unsigned int line, const struct pw_yaml_node *root, json_t *json,
-	const struct pw_yaml_error *err)
-{
-	struct collect *col = arg;
-
-	if (err != NULL) {
-		doc_error(col, line, "%s", err->msg);
-		return;
-	}
-	/* The root's line rather than the document's: "---" is not where the object starts. */
-	handle_doc(col, json, root->line, root);
-}
-
-/* A JSON file: one or more JSON values, one after the other. */
-static void
-read_json(struct collect *col, const uint8_t *buf, size_t len)
-{
-	unsigned int line = 1;
-	size_t off = 0, k;
-
-	/* jansson does not skip a UTF-8 byte order mark. */
-	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
-		off = 3;
-	while (off < len && col->ret == 0) {
-		json_error_t jerr;
-		json_t *v;
-
-		for (; off < len && strchr(" \t\r\n", buf[off]) != NULL && buf[off] != '\0'; off++)
-			line += buf[off] == '\n';
-		if (off == len)
-			break;
-		v = json_loadb((const char *)buf + off, len - off,
-			JSON_DISABLE_EOF_CHECK | JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
-		if (v == NULL) {
-			doc_error(col, line + (jerr.line > 1 ? (unsigned int)jerr.line - 1 : 0),
-				"%s", jerr.text);
-			return;
-		}
-		handle_doc(col, v, line, NULL);
-		json_decref(v);
-		if (jerr.position <= 0)
-			break;
-		for (k = 0; k < (size_t)jerr.position && off + k < len; k++)
-			line += buf[off + k] == '\n';
-		off += (size_t)jerr.position;
-	}
+	report(ctx->m, ctx->path, line, "%s", msg);
 }
 
 /*
- * Installs what a read of @p f collected, delivering what changed. Returns the number of
- * deliveries, or -ENOMEM.
+ * Installs the objects @p nw just read from @p f (emptying @p nw), delivering what changed.
+ * Returns the number of deliveries, or -ENOMEM.
  */
 static int
-apply(struct pw_manifests *m, struct file *f, struct collect *col)
+apply(struct pw_manifests *m, struct file *f, const char *path, struct pw_manifests_objs *nw,
+	bool had_error)
 {
-	unsigned int i, nb_read = col->nb_objs;
+	const struct pw_manifests_objs *old = &f->objs;
+	unsigned int i, nb_read = nw->nb_objs;
 	int changes = 0, ret;
 
 	/* Fail static: a file with errors keeps what it had (see the header). */
-	for (i = 0; col->had_error && i < f->nb_objs; i++) {
-		const struct obj *o = &f->objs[i];
+	for (i = 0; had_error && i < old->nb_objs; i++) {
+		const struct pw_manifests_obj *o = &old->objs[i];
 		char *key;
 
-		if (json_object_getn(col->index, o->key, o->key_len) != NULL)
+		if (pw_manifests_objs_find(nw, o->key, o->key_len) != NULL)
 			continue;
 		key = malloc(o->key_len + 1);
 		if (key == NULL)
 			return -ENOMEM;
 		memcpy(key, o->key, o->key_len + 1);
-		if (push_obj(col, key, o->key_len, o->json, o->line) != 0)
+		if (pw_manifests_objs_push(nw, key, o->key_len, o->json, o->line) != 0)
 			return -ENOMEM;
 	}
 	for (i = 0; i < nb_read; i++) {
-		const struct obj *n = &col->objs[i];
-		const struct obj *o = file_lookup(f, n->key, n->key_len);
+		const struct pw_manifests_obj *n = &nw->objs[i];
+		const struct pw_manifests_obj *o = pw_manifests_objs_find(old, n->key, n->key_len);
 
 		if (o == NULL && (ret = refs_add(m, n->key, n->key_len)) != 0)
 			return ret;
 		if (o == NULL || !json_equal(o->json, n->json)) {
-			m->ops.object(m->arg, n->json, col->path, n->line);
+			m->ops.object(m->arg, n->json, path, n->line);
 			changes++;
 		}
 	}
-	for (i = 0; i < f->nb_objs; i++)
-		if (json_object_getn(col->index, f->objs[i].key, f->objs[i].key_len) == NULL)
-			changes += release(m, f, f->objs[i].key, f->objs[i].key_len);
-	free_objs(f->objs, f->nb_objs);
-	json_decref(f->index);
-	f->objs = col->objs;
-	f->nb_objs = col->nb_objs;
-	f->index = col->index;
-	col->objs = NULL;
-	col->nb_objs = 0;
-	col->index = NULL;
+	for (i = 0; i < old->nb_objs; i++)
+		if (pw_manifests_objs_find(nw, old->objs[i].key, old->objs[i].key_len) == NULL)
+			changes += release(m, f, old->objs[i].key, old->objs[i].key_len);
+	pw_manifests_objs_clear(&f->objs);
+	f->objs = *nw;
+	memset(nw, 0, sizeof(*nw));
 	return changes;
 }
 
@@ -522,7 +259,8 @@ same_identity(const struct file *f, const struct stat *st)
 static int
 reload(struct pw_manifests *m, struct file *f, bool force)
 {
-	struct collect col = { .m = m };
+	struct pw_manifests_objs nw = { 0 };
+	struct parse_ctx ctx;
 	char path[PATH_MAX];
 	uint8_t *buf = NULL;
 	struct stat st;
@@ -556,28 +294,20 @@ reload(struct pw_manifests *m, struct file *f, bool force)
 		return 0;
 	}
 	set_identity(f, &st);
-	col.path = path;
-	col.index = json_object();
-	if (col.index == NULL) {
-		free(buf);
-		return -ENOMEM;
-	}
-	if (ends_with(f->name, ".json"))
-		read_json(&col, buf, len);
-	else
-		col.ret = pw_yaml2json_stream(buf, len, on_yaml_doc, &col);
+	ctx.m = m;
+	ctx.path = path;
+	ret = pw_manifests_parse(buf, len, ends_with(f->name, ".json"), &nw, on_parse_error, &ctx);
 	free(buf);
-	ret = col.ret != 0 ? col.ret : apply(m, f, &col);
-	free_objs(col.objs, col.nb_objs);
-	json_decref(col.index);
+	if (ret >= 0)
+		ret = apply(m, f, path, &nw, ret > 0);
+	pw_manifests_objs_clear(&nw);
 	return ret;
 }
 
 static void
 free_file(struct file *f)
 {
-	free_objs(f->objs, f->nb_objs);
-	json_decref(f->index);
+	pw_manifests_objs_clear(&f->objs);
 	free(f->name);
 	free(f);
 }
@@ -646,8 +376,8 @@ drop_file(struct pw_manifests *m, struct file *f)
 	unsigned int i;
 
 	f->seen = false;
-	for (i = 0; i < f->nb_objs; i++)
-		changes += release(m, f, f->objs[i].key, f->objs[i].key_len);
+	for (i = 0; i < f->objs.nb_objs; i++)
+		changes += release(m, f, f->objs.objs[i].key, f->objs.objs[i].key_len);
 	free_file(f);
 	return changes;
 }
@@ -657,14 +387,8 @@ new_file(char *name)
 {
 	struct file *f = calloc(1, sizeof(*f));
 
-	if (f == NULL)
-		return NULL;
-	f->index = json_object();
-	if (f->index == NULL) {
-		free(f);
-		return NULL;
-	}
-	f->name = name;
+	if (f != NULL)
+		f->name = name;
 	return f;
 }
 

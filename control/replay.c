@@ -174,6 +174,7 @@ start_eal(const struct replay_opts *o, const char *tmpdir, struct pw_eal_args *e
 	}
 	args[n++] = "--no-pci";
 	args[n++] = "--log-level=*:warning";
+	args[n++] = "--no-telemetry";
 	if (!pw_hugepages_available(&probe, 256, why, sizeof(why))) {
 		args[n++] = "--no-huge";
 		args[n++] = "-m";
@@ -272,7 +273,7 @@ summary_json(struct pw_dp *dp, const struct pw_policy_ctl *pc, uint64_t nb_frame
 
 /* The per-policy part of the summary: "ns/name  egress N  ingress N". */
 static void
-print_policies(const json_t *pols)
+print_policies(json_t *pols)
 {
 	const char *key;
 	json_t *v;
@@ -280,7 +281,7 @@ print_policies(const json_t *pols)
 	if (json_object_size(pols) == 0)
 		return;
 	printf("decided by:\n");
-	json_object_foreach ((json_t *)pols, key, v) {
+	json_object_foreach (pols, key, v) {
 		printf("  %-40s", key);
 		if (json_is_object(v)) {
 			const char *k2;
@@ -294,7 +295,7 @@ print_policies(const json_t *pols)
 }
 
 static void
-print_summary(const json_t *s)
+print_summary(json_t *s)
 {
 	const char *key;
 	json_t *v;

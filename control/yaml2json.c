@@ -322,7 +322,7 @@ do_chunk(
 	const struct pw_yaml_params params = { .multi_doc = true, .first_line = first_line };
 	struct pw_yaml_stream *stream = NULL;
 	struct pw_yaml_error err;
-	size_t i;
+	unsigned int i, last;
 	int ret;
 
 	ret = pw_yaml_parse(data, len, &params, &stream, &err);
@@ -330,10 +330,9 @@ do_chunk(
 		return ret;
 	if (ret != 0) {
 		/* At the end of the chunk libyaml points past its last line, at the next "---". */
-		for (i = 0; i + 1 < len; i++)
-			first_line += data[i] == '\n';
-		if (err.line > first_line)
-			err.line = first_line;
+		last = first_line + pw_yaml_line_breaks(data, len > 0 ? len - 1 : 0);
+		if (err.line > last)
+			err.line = last;
 		cb(arg, err.line, NULL, NULL, &err);
 		return 0;
 	}
@@ -381,8 +380,8 @@ pw_yaml2json_stream(const uint8_t *data, size_t len, pw_yaml2json_doc_cb cb, voi
 			chunk = p;
 			chunk_line = line;
 		}
+		line += pw_yaml_line_breaks(p, (size_t)(next - p));
 		p = next;
-		line++;
 	}
 	return do_chunk(chunk, (size_t)(end - chunk), chunk_line, cb, arg);
 }

@@ -156,6 +156,24 @@ doc_start(struct build_ctx *c, unsigned int line)
 	return 0;
 }
 
+unsigned int
+pw_yaml_line_breaks(const uint8_t *data, size_t len)
+{
+	unsigned int n = 0;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (data[i] == '\n' || (data[i] == '\r' && (i + 1 == len || data[i + 1] != '\n')))
+			n++;
+		else if (data[i] == 0xc2 && i + 1 < len && data[i + 1] == 0x85)
+			n++;
+		else if (data[i] == 0xe2 && i + 2 < len && data[i + 1] == 0x80 &&
+			(data[i + 2] == 0xa8 || data[i + 2] == 0xa9))
+			n++;
+	}
+	return n;
+}
+
 static int
 syntax_error(struct build_ctx *c, const yaml_parser_t *parser, unsigned int first)
 {
@@ -166,11 +184,9 @@ syntax_error(struct build_ctx *c, const yaml_parser_t *parser, unsigned int firs
 		return -ENOMEM;
 	if (parser->error == YAML_READER_ERROR) {
 		/* Reader errors (bad encoding, control characters) carry an offset, not a mark. */
-		size_t i, end = parser->problem_offset < c->len ? parser->problem_offset : c->len;
+		size_t end = parser->problem_offset < c->len ? parser->problem_offset : c->len;
 
-		line = first;
-		for (i = 0; i < end; i++)
-			line += c->data[i] == '\n';
+		line = first + pw_yaml_line_breaks(c->data, end);
 	}
 	if (parser->context != NULL)
 		return set_error(c->err, -EINVAL, line, true, "%s %s", problem, parser->context);

@@ -71,7 +71,8 @@ struct pw_yaml_params {
 
 /** Why a parse or a conversion failed. */
 struct pw_yaml_error {
-	unsigned int line; /**< 1-based line of the problem */
+	unsigned int line; /**< 1-based line of the problem; one past the last line for a syntax
+			    error at the end of the input (libyaml's mark) */
 	bool syntax; /**< true: libyaml rejected the text; false: a limit or a rule of the caller */
 	char msg[PW_YAML_ERR_LEN]; /**< one line, without file or line prefix */
 };
@@ -93,6 +94,12 @@ struct pw_yaml_error {
  */
 int pw_yaml_parse(const uint8_t *data, size_t len, const struct pw_yaml_params *params,
 	struct pw_yaml_stream **ret_stream, struct pw_yaml_error *err);
+
+/**
+ * Count line breaks as YAML (and so libyaml's line numbers) does: "\n", "\r\n", a lone "\r",
+ * and the UTF-8 NEL, LS and PS characters. A "\r" ending @p data counts as a break.
+ */
+unsigned int pw_yaml_line_breaks(const uint8_t *data, size_t len);
 
 /** Free a stream and all its nodes; NULL is a no-op. */
 void pw_yaml_stream_free(struct pw_yaml_stream *stream);

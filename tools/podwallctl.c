@@ -491,12 +491,107 @@ build_raw(const struct command *cmd, int argc, char **argv)
 	return xstrdup(argv[0]);
 }
 
+/* explain --from IP --to IP [--proto P] [--port N] */
+static char *
+build_explain(const struct command *cmd, int argc, char **argv)
+{
+	json_t *req = json_pack("{s:s}", "cmd", cmd->name);
+	char *line = NULL;
+	int i;
+
+	for (i = 0; req != NULL && i + 1 < argc; i += 2) {
+		const char *opt = argv[i], *val = argv[i + 1];
+		char *end;
+		long port;
+
+		if (strcmp(opt, "--from") == 0 || strcmp(opt, "--to") == 0 ||
+			strcmp(opt, "--proto") == 0) {
+			json_object_set_new(req, opt + 2, json_string(val));
+		} else if (strcmp(opt, "--port") == 0) {
+			port = strtol(val, &end, 10);
+			if (*val == '\0' || *end != '\0' || port < 0 || port > 65535)
+				goto usage;
+			json_object_set_new(req, "port", json_integer(port));
+		} else {
+			goto usage;
+		}
+	}
+	if (req == NULL || i != argc || json_object_get(req, "from") == NULL ||
+		json_object_get(req, "to") == NULL)
+		goto usage;
+	line = json_dumps(req, JSON_COMPACT);
+	json_decref(req);
+	return line;
+usage:
+	fprintf(stderr,
+		"podwallctl: explain --from IP --to IP [--proto tcp|udp|sctp|icmp] "
+		"[--port N]\n");
+	json_decref(req);
+	return NULL;
+}
+
+static void
+render_explain_dir(const char *dir, json_t *d)
+{
+	const char *pod = json_string_value(json_object_get(d, "pod"));
+	const char *pol = json_string_value(json_object_get(d, "policy"));
+
+	printf("  %-7s at %-30s %-7s %s", dir, pod != NULL ? pod : "(not a pod)",
+		json_is_true(json_object_get(d, "allowed")) ? "allowed" : "DENIED",
+		json_string_value(json_object_get(d, "decision")) ?: "-");
+	if (pol != NULL)
+		printf(": %s %s", pol, json_string_value(json_object_get(d, "rule")) ?: "");
+	printf("\n");
+}
+
+static void
+render_explain(json_t *r)
+{
+	printf("%s (generation %" JSON_INTEGER_FORMAT ")\n",
+		json_is_true(json_object_get(r, "allowed")) ? "ALLOWED" : "DENIED",
+		json_integer_value(json_object_get(r, "generation")));
+	render_explain_dir("egress", json_object_get(r, "egress"));
+	render_explain_dir("ingress", json_object_get(r, "ingress"));
+}
+
+static void
+render_policies(json_t *r)
+{
+	static const char *const headers[] = { "POLICY", "EGRESS", "INGRESS", "DENIED" };
+	static const bool right[] = { false, true, true, true };
+	const char *name;
+	struct table t;
+	json_t *v;
+
+	table_init(&t, 4, headers, right);
+	json_object_foreach (r, name, v) {
+		char e[32], i[32], d[32];
+		const char *row[4] = { name, e, i, d };
+
+		snprintf(e, sizeof(e), "%" JSON_INTEGER_FORMAT,
+			json_integer_value(json_object_get(v, "egress")));
+		snprintf(i, sizeof(i), "%" JSON_INTEGER_FORMAT,
+			json_integer_value(json_object_get(v, "ingress")));
+		snprintf(d, sizeof(d), "%" JSON_INTEGER_FORMAT,
+			json_integer_value(json_object_get(v, "denied")));
+		table_add(&t, row);
+	}
+	if (t.nb_rows == 0)
+		printf("no policy has decided a packet on the live table\n");
+	table_print(&t);
+}
+
 static const struct command commands[] = {
 	{ "status", "", "show version, ports, lcores and policy state", 0, 0, build_simple,
 		render_status },
 	{ "stats", "", "show packet and drop counters", 0, 0, build_simple, render_stats },
 	{ "stats-reset", "", "zero the counters", 0, 0, build_simple, render_done },
 	{ "help", "", "list the daemon's commands", 0, 0, build_simple, render_help },
+	{ "explain", "--from IP --to IP [--proto P] [--port N]",
+		"which policy and rule decide a flow, per direction", 4, 8, build_explain,
+		render_explain },
+	{ "policies", "", "packets each policy allowed or denied on the live table", 0, 0,
+		build_simple, render_policies },
 	{ "raw", "JSON", "send a raw request line, print the result as JSON", 1, 1, build_raw,
 		NULL },
 };

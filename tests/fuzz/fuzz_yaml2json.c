@@ -17,7 +17,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 struct fuzz_ctx {
-	unsigned int nb_lines; /* lines in the input, counting a last one without '\n' */
+	unsigned int nb_lines; /* lines in the input, counting a last one without a break */
 	unsigned int last_line;
 };
 
@@ -76,14 +76,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct pw_yaml_stream *stream = NULL;
 	struct pw_yaml_error err;
 	unsigned int i;
-	size_t k;
 
-	for (k = 0; k < size; k++)
-		c.nb_lines += data[k] == '\n';
+	c.nb_lines += pw_yaml_line_breaks(data, size);
 	if (pw_yaml2json_stream(data, size, on_doc, &c) != 0)
 		abort();
-	/* The whole stream at once: an error must name a line too. */
+	/* The whole stream at once: an error must name a line too, which for a syntax error at
+	 * the end of the input is the line after the last one (libyaml's mark). */
 	if (pw_yaml_parse(data, size, &params, &stream, &err) != 0) {
+		c.nb_lines += err.syntax;
 		check_error(&c, &err);
 		return 0;
 	}

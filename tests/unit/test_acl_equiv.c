@@ -119,7 +119,7 @@ random_selector(struct pw_selector *sel, bool ns)
 {
 	unsigned int i, j;
 
-	sel->nb_reqs = rn(3);
+	sel->nb_reqs = chance(45) ? 0 : chance(60) ? 1 : 2;
 	sel->reqs = xcalloc(sel->nb_reqs, sizeof(*sel->reqs));
 	for (i = 0; i < sel->nb_reqs; i++) {
 		struct pw_sel_req *r = &sel->reqs[i];
@@ -172,9 +172,7 @@ random_cidr(struct pw_cidr *c, uint8_t family, unsigned int min_prefix)
 
 	c->family = family;
 	random_addr(family, &c->addr);
-	c->prefix = (uint8_t)(chance(5) ? min_prefix : max - rn(max - min_prefix + 1) / (1 + rn(3)));
-	if (c->prefix < min_prefix)
-		c->prefix = (uint8_t)min_prefix;
+	c->prefix = (uint8_t)(min_prefix + rn(max - min_prefix + 1));
 	mask_cidr(c);
 }
 
@@ -243,10 +241,12 @@ random_rules(struct pw_np_rule **ret, unsigned int *ret_nb, unsigned int max)
 				pt->kind = PW_NP_PORT_ANY;
 			} else if (k < 7) {
 				pt->kind = PW_NP_PORT_NUMBER;
-				pt->port = chance(80) ? PICK(port_numbers) : (uint16_t)(1 + rn(65535));
+				pt->port =
+					chance(80) ? PICK(port_numbers) : (uint16_t)(1 + rn(65535));
 				pt->end_port = pt->port;
 				if (chance(30))
-					pt->end_port = (uint16_t)RTE_MIN(65535u, pt->port + rn(9000));
+					pt->end_port =
+						(uint16_t)RTE_MIN(65535u, pt->port + rn(9000));
 			} else {
 				pt->kind = PW_NP_PORT_NAMED;
 				pt->name = xstrdup(PICK(port_names));
@@ -283,10 +283,12 @@ random_model(struct pw_model *m, unsigned int nb_pods, unsigned int nb_policies)
 		snprintf(name, sizeof(name), "p%u", i);
 		pod->name = xstrdup(name);
 		if (chance(90))
-			pod->node = xstrdup(chance(60) ? NODE : "n2");
+			pod->node = xstrdup(chance(75) ? NODE : "n2");
+		/* Half the pods are replicas of a few "deployments" (same labels). */
 		for (j = 0; j < 3; j++) {
 			if (chance(50))
-				labels_set(&pod->labels, pod_keys[j], PICK(values));
+				labels_set(&pod->labels, pod_keys[j],
+					chance(50) ? values[(i % 3 + j) % 3] : PICK(values));
 		}
 		pod->endpoint = chance(85);
 		if (pod->endpoint || chance(50)) {
@@ -406,8 +408,8 @@ print_rules(const char *dir, const struct pw_np_rule *rules, unsigned int nb)
 		for (i = 0; i < rules[r].nb_ports; i++) {
 			const struct pw_np_port *pt = &rules[r].ports[i];
 
-			printf(" %u/%s/%u-%u/%s", pt->proto, kinds[pt->kind], pt->port, pt->end_port,
-				pt->name != NULL ? pt->name : "");
+			printf(" %u/%s/%u-%u/%s", pt->proto, kinds[pt->kind], pt->port,
+				pt->end_port, pt->name != NULL ? pt->name : "");
 		}
 		printf("%s\n", rules[r].nb_ports ? "" : " all");
 	}
@@ -509,7 +511,7 @@ random_flow(const struct pw_model *m, struct pw_flow *f, struct pw_pkt_meta *met
 		struct pw_ip *ip = i == 0 ? &f->src : &f->dst;
 
 		ip->family = family;
-		if (a.nb != 0 && chance(75))
+		if (a.nb != 0 && chance(85))
 			*ip = a.ip[rn(a.nb)];
 		else
 			random_addr(family, &ip->addr);
@@ -563,4 +565,469 @@ print_flow(const struct pw_flow *f)
 	printf(" -> ");
 	print_addr(f->dst.family, &f->dst.addr);
 	printf(" proto %u dport %u\n", f->proto, f->dport);
+}
+
+/* ---- Checking --------------------------------------------------------------------------- */
+
+struct stats {
+	uint64_t rounds, flows, enforced, denied, rules, acl_rules, idents;
+	uint64_t by_alg[8];
+};
+
+static uint64_t seed;
+
+static unsigned int
+policy_index(const struct pw_model *m, const struct pw_policy *pol)
+{
+	unsigned int i;
+
+	for (i = 0; i < pw_model_nb_policies(m); i++) {
+		if (pw_model_policy_at(m, i) == pol)
+			return i;
+	}
+	fail_msg("policy not in model");
+	return 0;
+}
+
+/* The snapshot rule (ACL userdata) of a reference verdict. */
+static uint32_t
+rule_of(const struct pw_model *m, const struct pw_snapshot *s, const struct pw_dir_verdict *v,
+	uint8_t dir)
+{
+	uint32_t pi = policy_index(m, v->policy), r;
+
+	for (r = 1; r <= s->nb_rules; r++) {
+		if (s->rules[r].policy == pi && s->rules[r].dir == dir &&
+			s->rules[r].rule == v->rule)
+			return r;
+	}
+	fail_msg("no snapshot rule for policy %u rule %u", pi, v->rule);
+	return 0;
+}
+
+static void
+mismatch(const struct pw_model *m, unsigned int round, const struct pw_flow *f, const char *what,
+	const struct pw_verdict_pair *want, const struct pw_explain *got)
+{
+	printf("MISMATCH seed=0x%" PRIx64 " round=%u: %s\n  flow: ", seed, round, what);
+	print_flow(f);
+	printf("  reference: egress %s (policy %s rule %u), ingress %s (policy %s rule %u)\n",
+		pw_dir_reason_name(want->egress.reason),
+		want->egress.policy ? want->egress.policy->name : "-", want->egress.rule,
+		pw_dir_reason_name(want->ingress.reason),
+		want->ingress.policy ? want->ingress.policy->name : "-", want->ingress.rule);
+	if (got != NULL)
+		printf("  compiled: egress %s (rule %u, identity %u), ingress %s (rule %u, "
+		       "identity "
+		       "%u)\n",
+			pw_explain_state_name(got->egress.state), got->egress.rule,
+			got->egress.identity, pw_explain_state_name(got->ingress.state),
+			got->ingress.rule, got->ingress.identity);
+	print_model(m);
+	fail_msg("compiled policy differs from the reference evaluator (seed 0x%" PRIx64
+		 ", round %u)",
+		seed, round);
+}
+
+static void
+check_dir(const struct pw_model *m, const struct pw_snapshot *s, unsigned int round,
+	const struct pw_flow *f, const struct pw_verdict_pair *want, const struct pw_explain *got,
+	uint8_t dir)
+{
+	const struct pw_dir_verdict *w = dir == PW_ACL_CAT_EGRESS ? &want->egress : &want->ingress;
+	const struct pw_explain_dir *g = dir == PW_ACL_CAT_EGRESS ? &got->egress : &got->ingress;
+
+	/* The two enums list the same states in the same order. */
+	if ((int)w->reason != (int)g->state || w->allowed != g->allowed)
+		mismatch(m, round, f, dir == PW_ACL_CAT_EGRESS ? "egress" : "ingress", want, got);
+	if (w->reason == PW_DIR_ALLOWED && g->rule != rule_of(m, s, w, dir))
+		mismatch(m, round, f, "deciding rule", want, got);
+	if (g->meta != NULL && strcmp(g->meta->name, w->policy->name) != 0)
+		mismatch(m, round, f, "rule metadata", want, got);
+}
+
+/* One round: a model, its snapshot, flows through explain and through bursts. */
+static void
+run_round(unsigned int round, struct stats *st)
+{
+	static const enum rte_acl_classify_alg algs[] = { RTE_ACL_CLASSIFY_DEFAULT,
+		RTE_ACL_CLASSIFY_SCALAR, RTE_ACL_CLASSIFY_SSE, RTE_ACL_CLASSIFY_AVX2,
+		RTE_ACL_CLASSIFY_AVX512X16, RTE_ACL_CLASSIFY_AVX512X32 };
+	struct pw_aclbuild_params bp = {
+		.generation = round + 1u, .nb_workers = 1, .socket_id = SOCKET_ID_ANY
+	};
+	const char *node = chance(10) ? NULL : NODE;
+	struct pw_flow flows[FLOWS_PER_ROUND];
+	struct pw_verdict_pair want[FLOWS_PER_ROUND];
+	struct pw_pkt_meta fmeta[FLOWS_PER_ROUND];
+	struct pw_pkt_meta meta[PW_CLS_MAX];
+	uint16_t reason[PW_CLS_MAX], pre[PW_CLS_MAX];
+	int flow_of[PW_CLS_MAX];
+	uint64_t hits[64] = { 0 };
+	enum rte_acl_classify_alg alg = algs[round % RTE_DIM(algs)];
+	struct pw_snapshot *s;
+	struct pw_model *m;
+	unsigned int i, done, nb_flows = 0;
+	char err[256];
+
+	assert_int_equal(pw_model_create(&m), 0);
+	random_model(m, rn(20), rn(9));
+	if (pw_snapshot_build(m, node, &bp, &s, err, sizeof(err)) != 0)
+		fail_msg("round %u: build: %s", round, err);
+	/* Every classify algorithm the CPU (and EAL's SIMD width) allows, in turn. */
+	if ((s->acl4 == NULL || rte_acl_set_ctx_classify(s->acl4, alg) == 0) &&
+		(s->acl6 == NULL || rte_acl_set_ctx_classify(s->acl6, alg) == 0))
+		st->by_alg[alg]++;
+	else
+		st->by_alg[0]++;
+	st->rules += s->nb_rules;
+	st->acl_rules += s->info.nb_acl_rules4 + s->info.nb_acl_rules6;
+	st->idents += s->nb_identities;
+
+	for (i = 0; i < FLOWS_PER_ROUND; i++) {
+		struct pw_explain ex;
+
+		random_flow(m, &flows[i], &fmeta[i]);
+		pw_ref_evaluate(m, node, &flows[i], &want[i]);
+		assert_int_equal(pw_snapshot_explain(s, &fmeta[i], &ex), 0);
+		check_dir(m, s, round, &flows[i], &want[i], &ex, PW_ACL_CAT_EGRESS);
+		check_dir(m, s, round, &flows[i], &want[i], &ex, PW_ACL_CAT_INGRESS);
+		assert_true(ex.allowed == want[i].allowed);
+	}
+
+	/* The same flows through the worker's decision, in bursts of 1..64 mixed with
+	 * non-IP frames and frames the parser already dropped. */
+	for (done = 0; done < FLOWS_PER_ROUND;) {
+		uint16_t n = (uint16_t)(1 + rn(64)), k;
+
+		for (k = 0; k < n && done < FLOWS_PER_ROUND; k++) {
+			struct pw_flow ignored;
+
+			flow_of[k] = -1;
+			random_flow(m, &ignored, &meta[k]);
+			pre[k] = 0;
+			if (chance(5)) {
+				meta[k].l3 = PW_L3_ARP;
+			} else if (chance(5)) {
+				pre[k] = PW_DROP_PARSE_TRUNC_TCP;
+			} else {
+				flow_of[k] = (int)done;
+				meta[k] = fmeta[done++];
+			}
+			reason[k] = pre[k];
+		}
+		pw_decide_burst(s, false, meta, reason, k, scratch, 0);
+		for (i = 0; i < k; i++) {
+			const struct pw_verdict_pair *w;
+
+			if (flow_of[i] < 0) {
+				assert_int_equal(reason[i], pre[i]);
+				continue;
+			}
+			w = &want[flow_of[i]];
+			if (reason[i] != (w->allowed ? 0 : PW_DROP_POLICY_DENY))
+				mismatch(m, round, &flows[flow_of[i]], "burst verdict", w, NULL);
+			nb_flows++;
+			st->denied += !w->allowed;
+			if (w->egress.reason == PW_DIR_ALLOWED)
+				hits[rule_of(m, s, &w->egress, PW_ACL_CAT_EGRESS)]++;
+			if (w->ingress.reason == PW_DIR_ALLOWED)
+				hits[rule_of(m, s, &w->ingress, PW_ACL_CAT_INGRESS)]++;
+			hits[0] += w->egress.reason == PW_DIR_NO_RULE;
+			hits[0] += w->ingress.reason == PW_DIR_NO_RULE;
+			st->enforced += w->egress.reason >= PW_DIR_ALLOWED;
+			st->enforced += w->ingress.reason >= PW_DIR_ALLOWED;
+		}
+	}
+	/* Hit counters: exactly the deciding rules, once per enforced direction. */
+	assert_true(s->nb_rules < RTE_DIM(hits));
+	for (i = 0; i <= s->nb_rules; i++)
+		assert_int_equal(pw_snapshot_rule_hits(s, i), hits[i]);
+	st->flows += nb_flows;
+	st->rounds++;
+	pw_snapshot_free(s);
+	pw_model_free(m);
+}
+
+static void
+test_random_equivalence(void **state)
+{
+	const char *env_seed = getenv("PW_ACL_EQUIV_SEED");
+	const char *env_rounds = getenv("PW_ACL_EQUIV_ROUNDS");
+	unsigned int rounds = env_rounds != NULL ? (unsigned int)atoi(env_rounds) : DEFAULT_ROUNDS;
+	struct stats st = { 0 };
+	struct timespec t0, t1;
+	unsigned int r;
+
+	(void)state;
+	seed = env_seed != NULL ? strtoull(env_seed, NULL, 0) : DEFAULT_SEED;
+	rng = seed != 0 ? seed : 1;
+	printf("acl_equiv: seed 0x%" PRIx64 " (PW_ACL_EQUIV_SEED), %u rounds "
+	       "(PW_ACL_EQUIV_ROUNDS)\n",
+		seed, rounds);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (r = 0; r < rounds; r++)
+		run_round(r, &st);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	printf("acl_equiv: %" PRIu64 " rounds, %" PRIu64 " flows (x2: burst and explain), %" PRIu64
+	       " enforced directions, %" PRIu64 " denied; avg %.1f rules, %.1f ACL rules, %.1f "
+	       "identities per model; %.1f s\n",
+		st.rounds, st.flows, st.enforced, st.denied, (double)st.rules / (double)st.rounds,
+		(double)st.acl_rules / (double)st.rounds, (double)st.idents / (double)st.rounds,
+		(double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	printf("acl_equiv: rounds per classify algorithm (0 = default, also when unsupported):");
+	for (r = 0; r < RTE_DIM(st.by_alg); r++)
+		printf(" %u:%" PRIu64, r, st.by_alg[r]);
+	printf("\n");
+	assert_true(st.enforced > st.flows / 4);
+	assert_true(st.denied > 0 && st.denied < st.flows);
+}
+
+/* ---- Fixed cases ------------------------------------------------------------------------ */
+
+static struct pw_pod *
+mk_pod(const char *name, const char *node, const char *app, uint8_t last)
+{
+	struct pw_pod *pod = xcalloc(1, sizeof(*pod));
+
+	pod->ns = xstrdup("a");
+	pod->name = xstrdup(name);
+	pod->node = xstrdup(node);
+	labels_set(&pod->labels, "app", app);
+	pod->endpoint = true;
+	pod->nb_ips = 1;
+	pod->ips[0].family = 4;
+	pod->ips[0].addr.b[0] = 10;
+	pod->ips[0].addr.b[3] = last;
+	return pod;
+}
+
+/* app In (value) */
+static void
+app_is(struct pw_selector *sel, const char *value)
+{
+	sel->nb_reqs = 1;
+	sel->reqs = xcalloc(1, sizeof(struct pw_sel_req));
+	sel->reqs[0].key = xstrdup("app");
+	sel->reqs[0].op = PW_SEL_IN;
+	sel->reqs[0].nb_values = 1;
+	sel->reqs[0].values = xcalloc(1, sizeof(char *));
+	sel->reqs[0].values[0] = xstrdup(value);
+}
+
+/* a/web (10.0.0.1, local) accepts TCP 80 from a/db (10.0.0.2) only. */
+static struct pw_model *
+small_model(void)
+{
+	struct pw_model *m;
+	struct pw_policy *pol = xcalloc(1, sizeof(*pol));
+	struct pw_np_rule *r;
+
+	assert_int_equal(pw_model_create(&m), 0);
+	assert_int_equal(pw_model_put_pod(m, mk_pod("web", NODE, "web", 1)), 0);
+	assert_int_equal(pw_model_put_pod(m, mk_pod("db", NODE, "db", 2)), 0);
+	pol->ns = xstrdup("a");
+	pol->name = xstrdup("web");
+	app_is(&pol->pod_selector, "web");
+	pol->isolates_ingress = true;
+	pol->nb_ingress = 1;
+	pol->ingress = r = xcalloc(1, sizeof(*r));
+	r->nb_peers = 1;
+	r->peers = xcalloc(1, sizeof(*r->peers));
+	r->peers[0].kind = PW_PEER_PODS;
+	r->peers[0].has_pod_selector = true;
+	app_is(&r->peers[0].pod_selector, "db");
+	r->nb_ports = 1;
+	r->ports = xcalloc(1, sizeof(*r->ports));
+	r->ports[0].proto = PW_IPPROTO_TCP;
+	r->ports[0].kind = PW_NP_PORT_NUMBER;
+	r->ports[0].port = r->ports[0].end_port = 80;
+	assert_int_equal(pw_model_put_policy(m, pol), 0);
+	return m;
+}
+
+static struct pw_pkt_meta
+tcp4(uint8_t src, uint8_t dst, uint16_t dport, uint8_t flags)
+{
+	struct pw_pkt_meta meta;
+
+	memset(&meta, 0, sizeof(meta));
+	meta.l3 = PW_L3_IPV4;
+	meta.src.b[0] = meta.dst.b[0] = 10;
+	meta.src.b[3] = src;
+	meta.dst.b[3] = dst;
+	meta.proto = PW_IPPROTO_TCP;
+	meta.dport = dport;
+	meta.flags = flags;
+	return meta;
+}
+
+static uint16_t
+decide_one(const struct pw_snapshot *s, bool fail_open, struct pw_pkt_meta meta)
+{
+	uint16_t reason = 0;
+
+	pw_decide_burst(s, fail_open, &meta, &reason, 1, scratch, 0);
+	return reason;
+}
+
+static void
+test_decide_fixed(void **state)
+{
+	struct pw_aclbuild_params bp = {
+		.generation = 900001, .nb_workers = 2, .socket_id = SOCKET_ID_ANY
+	};
+	struct pw_snapshot allow = { .generation = 1, .default_verdict = PW_VERDICT_ALLOW };
+	struct pw_snapshot deny = { .generation = 1, .default_verdict = PW_VERDICT_DENY };
+	struct pw_model *m = small_model();
+	struct pw_snapshot *s;
+	struct pw_explain ex;
+	char err[256];
+
+	(void)state;
+	/* Before the first snapshot: before_sync; tables-less snapshots: default verdict. */
+	assert_int_equal(decide_one(NULL, false, tcp4(2, 1, 80, 0)), PW_DROP_BEFORE_SYNC);
+	assert_int_equal(decide_one(NULL, true, tcp4(2, 1, 80, 0)), 0);
+	assert_int_equal(decide_one(&allow, false, tcp4(2, 1, 81, 0)), 0);
+	assert_int_equal(decide_one(&deny, false, tcp4(2, 1, 80, 0)), PW_DROP_POLICY_DENY);
+
+	assert_int_equal(pw_snapshot_build(m, NODE, &bp, &s, err, sizeof(err)), 0);
+	assert_true(s->compiled);
+	/* The rule has no ipBlock: it is in both tables. */
+	assert_non_null(s->acl4);
+	assert_non_null(s->acl6);
+	assert_int_equal(s->nb_rules, 1);
+	assert_int_equal(decide_one(s, false, tcp4(2, 1, 80, 0)), 0);
+	assert_int_equal(decide_one(s, false, tcp4(2, 1, 81, 0)), PW_DROP_POLICY_DENY);
+	assert_int_equal(decide_one(s, false, tcp4(9, 1, 80, 0)), PW_DROP_POLICY_DENY);
+	/* Egress of web is not isolated; ingress of db neither. */
+	assert_int_equal(decide_one(s, false, tcp4(1, 2, 5432, 0)), 0);
+	/* A non-first fragment has no port: only "any port" rules match it. */
+	assert_int_equal(
+		decide_one(s, false, tcp4(2, 1, 80, PW_PKT_F_FRAG_LATER)), PW_DROP_POLICY_DENY);
+	assert_int_equal(pw_snapshot_rule_hits(s, 1), 1);
+	assert_int_equal(pw_snapshot_rule_hits(s, 0), 3);
+
+	assert_int_equal(
+		pw_snapshot_explain(s, &(struct pw_pkt_meta){ .l3 = PW_L3_ARP }, &ex), -EINVAL);
+	assert_int_equal(
+		pw_snapshot_explain(s, &(struct pw_pkt_meta[]){ tcp4(2, 1, 80, 0) }[0], &ex), 0);
+	assert_true(ex.allowed);
+	assert_int_equal(ex.egress.state, PW_EXPLAIN_NOT_ISOLATED);
+	assert_int_equal(ex.ingress.state, PW_EXPLAIN_ALLOWED);
+	assert_string_equal(ex.ingress.meta->ns, "a");
+	assert_string_equal(ex.ingress.meta->name, "web");
+	assert_int_equal(ex.ingress.meta->rule, 0);
+	assert_int_equal(ex.ingress.meta->dir, PW_ACL_CAT_INGRESS);
+	assert_int_equal(
+		pw_snapshot_explain(s, &(struct pw_pkt_meta[]){ tcp4(7, 8, 1, 0) }[0], &ex), 0);
+	assert_int_equal(ex.egress.state, PW_EXPLAIN_NOT_ENFORCED);
+	assert_int_equal(ex.ingress.state, PW_EXPLAIN_NOT_ENFORCED);
+	/* Explain leaves the counters alone. */
+	assert_int_equal(pw_snapshot_rule_hits(s, 1), 1);
+	pw_snapshot_free(s);
+	pw_model_free(m);
+}
+
+/* Two snapshots alive at once (the live one and the next) never share a DPDK object name. */
+static void
+test_snapshot_lifecycle(void **state)
+{
+	struct pw_aclbuild_params bp = {
+		.generation = 800001, .nb_workers = 1, .socket_id = SOCKET_ID_ANY
+	};
+	struct pw_model *m = small_model();
+	struct pw_snapshot *s1, *s2, *s3;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(pw_snapshot_build(m, NODE, &bp, &s1, err, sizeof(err)), 0);
+	bp.generation++;
+	assert_int_equal(pw_snapshot_build(m, NODE, &bp, &s2, err, sizeof(err)), 0);
+	assert_ptr_not_equal(s1->acl4, s2->acl4);
+	assert_ptr_not_equal(s1->ip4, s2->ip4);
+	assert_ptr_equal(rte_acl_find_existing("pw4_g800001"), s1->acl4);
+	/* A generation already in use is refused, not silently shared. */
+	assert_int_equal(pw_snapshot_build(m, NODE, &bp, &s3, err, sizeof(err)), -EEXIST);
+	pw_snapshot_free(s1);
+	assert_null(rte_acl_find_existing("pw4_g800001"));
+	/* The survivor still decides. */
+	assert_int_equal(decide_one(s2, false, tcp4(2, 1, 80, 0)), 0);
+	assert_int_equal(decide_one(s2, false, tcp4(2, 1, 22, 0)), PW_DROP_POLICY_DENY);
+	/* Freed names can be built again. */
+	bp.generation = 800001;
+	assert_int_equal(pw_snapshot_build(m, NODE, &bp, &s3, err, sizeof(err)), 0);
+	pw_snapshot_free(s3);
+	pw_snapshot_free(s2);
+	pw_snapshot_free(NULL);
+	pw_model_free(m);
+}
+
+/* Sizes and build times of a mid-size random cluster, for the record. */
+static void
+test_midsize_report(void **state)
+{
+	struct pw_aclbuild_params bp = {
+		.generation = 700001, .nb_workers = 2, .socket_id = SOCKET_ID_ANY
+	};
+	struct pw_model *m;
+	struct pw_snapshot *s;
+	char err[256];
+
+	(void)state;
+	rng = 12345;
+	assert_int_equal(pw_model_create(&m), 0);
+	random_model(m, 250, 60);
+	assert_int_equal(pw_snapshot_build(m, NODE, &bp, &s, err, sizeof(err)), 0);
+	printf("acl_equiv: mid-size model: %u pods (%u endpoints), %u policies -> %u identities, "
+	       "%u policy rules, %u+%u ACL rules (v4+v6); compile %.2f ms, ACL build %.2f ms, "
+	       "total %.2f ms; ACL %" PRIu64 " kB, maps %" PRIu64 " kB\n",
+		pw_model_nb_pods(m), s->info.nb_endpoints, pw_model_nb_policies(m),
+		s->nb_identities, s->nb_rules, s->info.nb_acl_rules4, s->info.nb_acl_rules6,
+		(double)s->info.compile_ns / 1e6, (double)s->info.acl_build_ns / 1e6,
+		(double)s->info.build_ns / 1e6, s->info.acl_mem_bytes / 1024,
+		s->info.hash_mem_bytes / 1024);
+	assert_true(s->nb_identities <= s->info.nb_endpoints);
+	pw_snapshot_free(s);
+	pw_model_free(m);
+}
+
+static int
+group_setup(void **state)
+{
+	static char args[][40] = { "test_acl_equiv", "--no-huge", "-m", "512", "--no-pci",
+		"--no-telemetry", "--file-prefix=test_acl_equiv", "-l", "0",
+		"--log-level=lib.eal:error", "--force-max-simd-bitwidth=512" };
+	char *argv[RTE_DIM(args)];
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < RTE_DIM(args); i++)
+		argv[i] = args[i];
+	if (rte_eal_init((int)RTE_DIM(argv), argv) < 0)
+		return -1;
+	scratch = calloc(1, sizeof(*scratch));
+	return scratch == NULL ? -1 : 0;
+}
+
+static int
+group_teardown(void **state)
+{
+	(void)state;
+	free(scratch);
+	rte_eal_cleanup();
+	return 0;
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_decide_fixed),
+		cmocka_unit_test(test_snapshot_lifecycle),
+		cmocka_unit_test(test_random_equivalence),
+		cmocka_unit_test(test_midsize_report),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -1,0 +1,484 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The policy controller (see policy.h). Source events arrive on the control thread; each
+ * object is decoded alone and either replaces its previous version in the model or is
+ * rejected with a log line naming it (its last good version stays). Changes mark the model
+ * dirty; a rebuild runs PW_POLICY_QUIET_MS after the last change and at most
+ * PW_POLICY_MAX_DELAY_MS after the first, so a burst of edits costs one build.
+ */
+#include "control/policy.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "control/aclbuild.h"
+#include "control/evloop.h"
+#include "control/manifests.h"
+#include "control/model/decode.h"
+#include "control/model/model.h"
+#include "dataplane/pw_dp.h"
+#include "podwall/pw_explain.h"
+#include "podwall/pw_log.h"
+
+#define TICK_MS 2
+
+struct pw_policy_ctl {
+	char *node;
+	char *dir;
+	struct pw_evloop *loop;
+	struct pw_dp *dp;
+	unsigned int nb_workers;
+	void (*published)(void *arg, uint64_t generation);
+	void *arg;
+
+	struct pw_model *model;
+	struct pw_manifests *src;
+	json_t *rejected; /**< "Kind ns/name" → the decoder's message */
+
+	bool dirty;
+	uint64_t first_change_ms;
+	uint64_t last_change_ms;
+	int64_t timer;
+
+	uint64_t generation;	/**< last published */
+	uint64_t built_version; /**< model version of the last published build */
+	uint64_t nb_builds;
+	uint64_t nb_build_failures;
+	char last_error[512];
+	struct pw_snapshot_info info; /**< of the last published build */
+};
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
+}
+
+static void
+ref_key(const struct pw_k8s_ref *ref, char *buf, size_t len)
+{
+	if (ref->ns[0] != '\0')
+		snprintf(buf, len, "%s %s/%s", ref->kind, ref->ns, ref->name);
+	else
+		snprintf(buf, len, "%s %s", ref->kind, ref->name);
+}
+
+static int
+rebuild(struct pw_policy_ctl *pc, char *err, size_t err_len)
+{
+	struct pw_aclbuild_params p = {
+		.generation = pc->generation + 1,
+		.nb_workers = pc->nb_workers,
+		.socket_id = -1,
+	};
+	struct pw_snapshot *snap = NULL;
+	uint64_t version = pw_model_version(pc->model);
+	struct pw_snapshot_info info;
+	int ret;
+
+	pc->dirty = false;
+	if (pc->generation > 0 && version == pc->built_version)
+		return 0;
+	pc->nb_builds++;
+	ret = pw_snapshot_build(pc->model, pc->node, &p, &snap, err, err_len);
+	if (ret == 0) {
+		info = snap->info;
+		ret = pw_dp_publish(pc->dp, snap);
+		if (ret != 0)
+			snprintf(err, err_len, "publish: %s", strerror(-ret));
+	}
+	if (ret != 0) {
+		/* The live snapshot stays in force. */
+		pc->nb_build_failures++;
+		snprintf(pc->last_error, sizeof(pc->last_error), "%s", err);
+		PW_CTL_LOG(ERR, "policy build failed, generation %llu stays: %s",
+			(unsigned long long)pc->generation, err);
+		return ret;
+	}
+	pc->generation = p.generation;
+	pc->built_version = version;
+	pc->info = info;
+	PW_CTL_LOG(INFO,
+		"policy generation %llu live: %u policies, %u pods, %u identities, %u rules "
+		"(%u+%u ACL), built in %.2f ms",
+		(unsigned long long)pc->generation, pw_model_nb_policies(pc->model),
+		pw_model_nb_pods(pc->model), info.nb_identities, info.nb_rules, info.nb_acl_rules4,
+		info.nb_acl_rules6, (double)info.build_ns / 1e6);
+	if (pc->published != NULL)
+		pc->published(pc->arg, pc->generation);
+	return 0;
+}
+
+static void
+on_tick(struct pw_evloop *loop, void *arg)
+{
+	struct pw_policy_ctl *pc = arg;
+	uint64_t now = now_ms();
+	char err[512];
+
+	if (pc->dirty && now - pc->last_change_ms < PW_POLICY_QUIET_MS &&
+		now - pc->first_change_ms < PW_POLICY_MAX_DELAY_MS)
+		return;
+	(void)pw_evloop_del_timer(loop, pc->timer);
+	pc->timer = 0;
+	if (pc->dirty)
+		(void)rebuild(pc, err, sizeof(err));
+}
+
+static void
+mark_dirty(struct pw_policy_ctl *pc)
+{
+	uint64_t now = now_ms();
+
+	if (!pc->dirty) {
+		pc->dirty = true;
+		pc->first_change_ms = now;
+	}
+	pc->last_change_ms = now;
+}
+
+static void
+on_object(void *arg, const json_t *obj, const char *file, unsigned int line)
+{
+	struct pw_policy_ctl *pc = arg;
+	struct pw_k8s_obj o;
+	struct pw_k8s_ref ref;
+	char err[512], key[400];
+	int ret;
+
+	pw_k8s_ref_of(obj, NULL, &ref);
+	ref_key(&ref, key, sizeof(key));
+	ret = pw_k8s_decode(obj, NULL, &o, err, sizeof(err));
+	if (ret == -ENOTSUP) {
+		PW_CTL_LOG(DEBUG, "%s:%u: ignored: %s", file, line, err);
+		return;
+	}
+	if (ret != 0) {
+		PW_CTL_LOG(WARNING, "%s:%u: rejected %s: %s", file, line, key, err);
+		json_object_set_new(pc->rejected, key, json_string(err));
+		return;
+	}
+	switch (o.kind) {
+	case PW_KIND_NAMESPACE:
+		ret = pw_model_put_namespace(pc->model, o.ns);
+		break;
+	case PW_KIND_POD:
+		ret = pw_model_put_pod(pc->model, o.pod);
+		break;
+	default:
+		ret = pw_model_put_policy(pc->model, o.policy);
+		break;
+	}
+	if (ret != 0) {
+		snprintf(err, sizeof(err), "%s",
+			ret == -EINVAL ? "pod IP already held by another pod" : strerror(-ret));
+		PW_CTL_LOG(WARNING, "%s:%u: rejected %s: %s", file, line, key, err);
+		json_object_set_new(pc->rejected, key, json_string(err));
+		return;
+	}
+	json_object_del(pc->rejected, key);
+	mark_dirty(pc);
+}
+
+static void
+on_removed(void *arg, const char *kind, const char *ns, const char *name)
+{
+	struct pw_policy_ctl *pc = arg;
+	struct pw_k8s_ref ref;
+	enum pw_kind k;
+	char key[400];
+
+	snprintf(ref.kind, sizeof(ref.kind), "%s", kind);
+	snprintf(ref.ns, sizeof(ref.ns), "%s", ns);
+	snprintf(ref.name, sizeof(ref.name), "%s", name);
+	ref_key(&ref, key, sizeof(key));
+	json_object_del(pc->rejected, key);
+	for (k = 0; k < PW_KIND_MAX; k++)
+		if (strcmp(kind, pw_kind_name(k)) == 0)
+			break;
+	if (k == PW_KIND_MAX || pw_model_delete(pc->model, k, ns, name) != 0)
+		return;
+	PW_CTL_LOG(INFO, "%s removed", key);
+	mark_dirty(pc);
+}
+
+static void
+on_error(void *arg, const char *file, unsigned int line, const char *msg)
+{
+	(void)arg;
+	PW_CTL_LOG(WARNING, "%s:%u: %s", file, line, msg);
+}
+
+static void
+on_synced(void *arg)
+{
+	struct pw_policy_ctl *pc = arg;
+
+	/* Without a loop, pw_policy_ctl_sync_now() builds right after the scan. */
+	if (pc->loop == NULL || !pc->dirty || pc->timer > 0)
+		return;
+	pc->timer = pw_evloop_add_timer(pc->loop, TICK_MS, on_tick, pc);
+	if (pc->timer < 0) {
+		char err[512];
+
+		pc->timer = 0;
+		(void)rebuild(pc, err, sizeof(err));
+	}
+}
+
+static const struct pw_manifests_ops manifests_ops = {
+	.object = on_object,
+	.removed = on_removed,
+	.error = on_error,
+	.synced = on_synced,
+};
+
+int
+pw_policy_ctl_create(const struct pw_policy_ctl_params *params, struct pw_policy_ctl **ret,
+	char *err, size_t err_len)
+{
+	struct pw_policy_ctl *pc = calloc(1, sizeof(*pc));
+	int rc;
+
+	if (pc == NULL)
+		return -ENOMEM;
+	pc->node = strdup(params->node);
+	pc->dir = strdup(params->manifests_dir);
+	pc->loop = params->loop;
+	pc->dp = params->dp;
+	pc->nb_workers = params->nb_workers;
+	pc->published = params->published;
+	pc->arg = params->arg;
+	pc->rejected = json_object();
+	rc = pc->node == NULL || pc->dir == NULL || pc->rejected == NULL ? -ENOMEM : 0;
+	if (rc == 0)
+		rc = pw_model_create(&pc->model);
+	if (rc == 0) {
+		rc = pw_manifests_create(pc->dir, &manifests_ops, pc, pc->loop, &pc->src);
+		if (rc != 0)
+			snprintf(err, err_len, "manifests %s: %s", pc->dir, strerror(-rc));
+	} else {
+		snprintf(err, err_len, "out of memory");
+	}
+	if (rc != 0) {
+		pw_policy_ctl_free(pc);
+		return rc;
+	}
+	*ret = pc;
+	return 0;
+}
+
+int
+pw_policy_ctl_sync_now(struct pw_policy_ctl *pc, char *err, size_t err_len)
+{
+	int rc = pw_manifests_scan(pc->src);
+
+	if (rc != 0) {
+		snprintf(err, err_len, "manifests %s: %s", pc->dir, strerror(-rc));
+		return rc;
+	}
+	if (pc->timer > 0) {
+		(void)pw_evloop_del_timer(pc->loop, pc->timer);
+		pc->timer = 0;
+	}
+	/* The first build publishes even an empty model: "synced, nothing isolated". */
+	if (pc->generation == 0)
+		pc->built_version = ~0ull;
+	return rebuild(pc, err, err_len);
+}
+
+uint64_t
+pw_policy_ctl_generation(const struct pw_policy_ctl *pc)
+{
+	return pc->generation;
+}
+
+json_t *
+pw_policy_ctl_status_json(const struct pw_policy_ctl *pc)
+{
+	const struct pw_snapshot_info *i = &pc->info;
+
+	return json_pack("{s:s, s:s, s:{s:i, s:i, s:i}, s:O, s:I, s:i, s:i, s:{s:i, s:i}, "
+			 "s:{s:f, s:f, s:f}, s:I, s:I, s:I, s:s?}",
+		"manifests_dir", pc->dir, "node", pc->node, "objects", "namespaces",
+		(int)pw_model_nb_namespaces(pc->model), "pods", (int)pw_model_nb_pods(pc->model),
+		"policies", (int)pw_model_nb_policies(pc->model), "rejected", pc->rejected,
+		"generation", (json_int_t)pc->generation, "identities", (int)i->nb_identities,
+		"rules", (int)i->nb_rules, "acl_rules", "ipv4", (int)i->nb_acl_rules4, "ipv6",
+		(int)i->nb_acl_rules6, "last_build_ms", "compile", (double)i->compile_ns / 1e6,
+		"acl_build", (double)i->acl_build_ns / 1e6, "total", (double)i->build_ns / 1e6,
+		"acl_mem_bytes", (json_int_t)i->acl_mem_bytes, "builds", (json_int_t)pc->nb_builds,
+		"build_failures", (json_int_t)pc->nb_build_failures, "last_error",
+		pc->last_error[0] != '\0' ? pc->last_error : NULL);
+}
+
+json_t *
+pw_policy_ctl_hits_json(const struct pw_policy_ctl *pc)
+{
+	const struct pw_snapshot *s = pw_dp_live(pc->dp);
+	json_t *out = json_object();
+	uint32_t r;
+
+	if (s == NULL || !s->compiled)
+		return out;
+	for (r = 1; r <= s->nb_rules; r++) {
+		const struct pw_rule_meta *m = &s->rules[r];
+		const char *dir = m->dir == 0 ? "egress" : "ingress";
+		uint64_t n = pw_snapshot_rule_hits(s, r);
+		char key[400];
+		json_t *pol, *cur;
+
+		if (n == 0)
+			continue;
+		snprintf(key, sizeof(key), "%s/%s", m->ns, m->name);
+		pol = json_object_get(out, key);
+		if (pol == NULL) {
+			pol = json_object();
+			json_object_set_new(out, key, pol);
+		}
+		cur = json_object_get(pol, dir);
+		json_object_set_new(pol, dir,
+			json_integer((cur != NULL ? json_integer_value(cur) : 0) + (json_int_t)n));
+	}
+	if (pw_snapshot_rule_hits(s, 0) != 0)
+		json_object_set_new(out, "(isolated, no rule matched)",
+			json_pack("{s:I}", "denied", (json_int_t)pw_snapshot_rule_hits(s, 0)));
+	return out;
+}
+
+static int
+parse_proto(const json_t *v, uint8_t *ret)
+{
+	static const struct {
+		const char *name;
+		uint8_t proto;
+	} names[] = { { "tcp", 6 }, { "udp", 17 }, { "sctp", 132 }, { "icmp", 1 },
+		{ "icmpv6", 58 } };
+	unsigned int i;
+
+	if (json_is_integer(v) && json_integer_value(v) >= 0 && json_integer_value(v) <= 255) {
+		*ret = (uint8_t)json_integer_value(v);
+		return 0;
+	}
+	if (!json_is_string(v))
+		return -EINVAL;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcasecmp(json_string_value(v), names[i].name) == 0) {
+			*ret = names[i].proto;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+static int
+parse_addr(const json_t *v, struct pw_ip *ip)
+{
+	const char *s = json_string_value(v);
+
+	memset(ip, 0, sizeof(*ip));
+	if (s == NULL)
+		return -EINVAL;
+	if (inet_pton(AF_INET, s, ip->addr.b) == 1) {
+		ip->family = 4;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, s, ip->addr.b) == 1) {
+		ip->family = 6;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static json_t *
+dir_json(const struct pw_explain_dir *d, const struct pw_model *model, const struct pw_ip *ip)
+{
+	const struct pw_pod *pod = pw_model_pod_by_ip(model, ip);
+	json_t *o = json_pack("{s:s, s:b, s:b, s:i}", "decision", pw_explain_state_name(d->state),
+		"enforced", d->enforced, "allowed", d->allowed, "identity", (int)d->identity);
+	char buf[400];
+
+	if (pod != NULL) {
+		snprintf(buf, sizeof(buf), "%s/%s", pod->ns, pod->name);
+		json_object_set_new(o, "pod", json_string(buf));
+	} else {
+		json_object_set_new(o, "pod", json_null());
+	}
+	if (d->meta != NULL) {
+		snprintf(buf, sizeof(buf), "%s/%s", d->meta->ns, d->meta->name);
+		json_object_set_new(o, "policy", json_string(buf));
+		json_object_set_new(o, "rule",
+			json_sprintf("spec.%s[%u]", d->meta->dir == 0 ? "egress" : "ingress",
+				d->meta->rule));
+	}
+	return o;
+}
+
+int
+pw_policy_ctl_explain(
+	const struct pw_policy_ctl *pc, const json_t *req, json_t **ret, char *err, size_t err_len)
+{
+	const struct pw_snapshot *s = pw_dp_live(pc->dp);
+	const json_t *port = json_object_get(req, "port");
+	struct pw_ip from, to;
+	struct pw_pkt_meta meta;
+	struct pw_explain ex;
+	uint8_t proto = 6;
+
+	if (parse_addr(json_object_get(req, "from"), &from) != 0 ||
+		parse_addr(json_object_get(req, "to"), &to) != 0 || from.family != to.family) {
+		snprintf(err, err_len, "'from' and 'to' must be IP addresses of one family");
+		return -EINVAL;
+	}
+	if (json_object_get(req, "proto") != NULL &&
+		parse_proto(json_object_get(req, "proto"), &proto) != 0) {
+		snprintf(err, err_len, "'proto' must be tcp, udp, sctp, icmp, icmpv6 or 0..255");
+		return -EINVAL;
+	}
+	if (port != NULL &&
+		(!json_is_integer(port) || json_integer_value(port) < 0 ||
+			json_integer_value(port) > 65535)) {
+		snprintf(err, err_len, "'port' must be 0..65535");
+		return -EINVAL;
+	}
+	if (s == NULL) {
+		snprintf(err, err_len, "no policy snapshot yet");
+		return -ENOENT;
+	}
+	memset(&meta, 0, sizeof(meta));
+	meta.l3 = from.family == 4 ? PW_L3_IPV4 : PW_L3_IPV6;
+	meta.src = from.addr;
+	meta.dst = to.addr;
+	meta.proto = proto;
+	meta.dport = port != NULL ? (uint16_t)json_integer_value(port) : 0;
+	if (pw_snapshot_explain(s, &meta, &ex) != 0) {
+		snprintf(err, err_len, "explain failed");
+		return -EIO;
+	}
+	*ret = json_pack("{s:I, s:b, s:o, s:o}", "generation", (json_int_t)ex.generation, "allowed",
+		ex.allowed, "egress", dir_json(&ex.egress, pc->model, &from), "ingress",
+		dir_json(&ex.ingress, pc->model, &to));
+	return *ret != NULL ? 0 : -ENOMEM;
+}
+
+void
+pw_policy_ctl_free(struct pw_policy_ctl *pc)
+{
+	if (pc == NULL)
+		return;
+	if (pc->timer > 0)
+		(void)pw_evloop_del_timer(pc->loop, pc->timer);
+	pw_manifests_free(pc->src);
+	pw_model_free(pc->model);
+	json_decref(pc->rejected);
+	free(pc->node);
+	free(pc->dir);
+	free(pc);
+}
