@@ -69,7 +69,6 @@ struct pw_manifests {
 	bool busy;	     /* inside a scan: callbacks may not start another */
 	struct file **files; /* sorted by name */
 	unsigned int nb_files;
-	unsigned int cap_files;
 	json_t *refs; /* key -> number of files that define the object */
 };
 

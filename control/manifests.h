@@ -20,9 +20,10 @@
  *
  * Updates: a file's objects are compared with what the same file gave last time. New or changed
  * objects are delivered through object(); objects no longer in any file through removed().
- * - Several files defining one object: the most recently changed definition wins; the object
- *   is removed only when no file defines it any more, and when the file that gave the current
- *   definition drops it, another file's definition is delivered again.
+ * - Several files defining one object: the most recently changed definition wins (in a full
+ *   scan, files are read in name order, so the last name wins). The object is removed only
+ *   when no file defines it any more; when one file drops it while others still define it,
+ *   the definition of the last of them (by name) is delivered again.
  * - Within one file, a later document defining the same object wins.
  * - Fail static: if a file cannot be read, is too large, or has a document that cannot be used
  *   (YAML error, not a mapping, no kind or name), the error is reported and the file keeps every
