@@ -120,6 +120,7 @@ cmd_status(void *arg, json_t *req, json_t **ret_result, char *err, size_t err_le
 		goto err_nomem;
 	json_object_set_new(policy, "last_sync_age_s",
 		ctl->generation > 0 ? json_real(seconds_since(&ctl->last_sync)) : json_null());
+	json_object_set_new(policy, "retired_unfreed", json_integer(pw_dp_nb_pending(ctl->dp)));
 	if (ctl->policy != NULL)
 		json_object_update_new(policy, pw_policy_ctl_status_json(ctl->policy));
 	*ret_result = json_pack("{s:s, s:s, s:i, s:f, s:b, s:s, s:i, s:o, s:o, s:o}", "version",

@@ -162,10 +162,12 @@ run(struct pw_ctl *ctl, int sig_fd)
 		goto out;
 	if (pw_telemetry_register(ctl) != 0)
 		PW_CTL_LOG(WARNING, "DPDK telemetry commands not registered");
-	ret = pw_dp_start(ctl->dp);
+	/* Policy first where it is at hand, so that no frame meets the before-sync state for
+	 * want of a table that was only a file read away. */
+	ret = start_policy_source(ctl, loop);
 	if (ret != 0)
 		goto out;
-	ret = start_policy_source(ctl, loop);
+	ret = pw_dp_start(ctl->dp);
 	if (ret != 0)
 		goto out;
 	PW_CTL_LOG(INFO,

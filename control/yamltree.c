@@ -183,10 +183,13 @@ syntax_error(struct build_ctx *c, const yaml_parser_t *parser, unsigned int firs
 	if (parser->error == YAML_MEMORY_ERROR)
 		return -ENOMEM;
 	if (parser->error == YAML_READER_ERROR) {
-		/* Reader errors (bad encoding, control characters) carry an offset, not a mark. */
-		size_t end = parser->problem_offset < c->len ? parser->problem_offset : c->len;
+		/* Reader errors (bad encoding, control characters) carry an offset, not a mark.
+		 * Only '\n' is counted here, as the configuration loader always has. */
+		size_t i, end = parser->problem_offset < c->len ? parser->problem_offset : c->len;
 
-		line = first + pw_yaml_line_breaks(c->data, end);
+		line = first;
+		for (i = 0; i < end; i++)
+			line += c->data[i] == '\n';
 	}
 	if (parser->context != NULL)
 		return set_error(c->err, -EINVAL, line, true, "%s %s", problem, parser->context);

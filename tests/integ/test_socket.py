@@ -11,7 +11,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from pwtest import PODWALLCTL, Podwall, check, read_line  # noqa: E402
+from pwtest import PODWALLCTL, Podwall, check, read_line, telemetry  # noqa: E402
 from pwpkt import MAC_A, MAC_B, well_formed, wrpcap  # noqa: E402
 
 
@@ -108,10 +108,7 @@ def main():
               "podwallctl raw with a daemon error: exit 1 with the code")
 
         # DPDK telemetry shows the same counters.
-        tel = subprocess.run(["dpdk-telemetry.py", "-f", pw.prefix], input="/podwall/stats\n",
-                             capture_output=True, text=True, timeout=20)
-        blob = tel.stdout[tel.stdout.index("{"):tel.stdout.rindex("}") + 1] if "{" in tel.stdout else "{}"
-        tdata = json.loads(blob).get("/podwall/stats", {})
+        tdata = telemetry(pw.prefix, "/podwall/stats")
         check(tdata.get("rx_packets") == len(good) and tdata.get("generation") == 1,
               "dpdk-telemetry.py /podwall/stats shows rx_packets=%s" % tdata.get("rx_packets"))
 

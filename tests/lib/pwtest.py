@@ -61,13 +61,21 @@ class Podwall:
         return os.path.join(self.dir, name)
 
     def configure(self, ports, mode="wire", lcores=(1,), before_sync="fail-open", extra="",
-                  burst=32):
-        """Write the configuration: @ports is a list of (name, device[, role])."""
+                  burst=32, manifests_dir=None, node=None):
+        """Write the configuration: @ports is a list of (name, device[, role]).
+
+        With @manifests_dir, policy comes from the manifests in that directory (source:
+        manifests) instead of none; @node is the node_name (default: the runner's name), which
+        must be the spec.nodeName of the pods the policies are to be enforced for."""
         port_lines = "".join(
             "  - name: %s\n    device: %s\n    role: %s\n" % (p[0], json.dumps(p[1]),
                                                             p[2] if len(p) > 2 else "pod")
             for p in ports)
         eal = ["--file-prefix=" + self.prefix, "--log-level=pmd.*:notice"]
+        if manifests_dir is None:
+            source = "  source: none\n"
+        else:
+            source = "  source: manifests\n  manifests_dir: %s\n" % json.dumps(manifests_dir)
         with open(self.config, "w") as f:
             f.write(
                 "node_name: %s\n"
@@ -83,12 +91,13 @@ class Podwall:
                 "  lcores: %s\n"
                 "  burst_size: %d\n"
                 "policy:\n"
-                "  source: none\n"
+                "%s"
                 "  before_sync: %s\n"
                 "socket:\n"
                 "  path: %s\n"
-                "%s" % (self.name, yaml_list(eal), hugepages_setting(), port_lines, mode,
-                        yaml_list(list(lcores)), burst, before_sync, self.sock, extra))
+                "%s" % (node or self.name, yaml_list(eal), hugepages_setting(), port_lines,
+                        mode, yaml_list(list(lcores)), burst, source, before_sync, self.sock,
+                        extra))
         return self
 
     def start(self, timeout=30):
@@ -215,3 +224,14 @@ def check(cond, what):
     if not cond:
         raise AssertionError(what)
     log("ok: " + what)
+
+
+def telemetry(prefix, cmd):
+    """One DPDK telemetry command against the daemon with EAL file prefix @prefix, through
+    the real dpdk-telemetry.py; returns its JSON value."""
+    r = subprocess.run(["dpdk-telemetry.py", "-f", prefix], input=cmd + "\n",
+                       capture_output=True, text=True, timeout=20)
+    out = r.stdout
+    if "{" not in out:
+        raise AssertionError("dpdk-telemetry.py %s: %s%s" % (cmd, out, r.stderr))
+    return json.loads(out[out.index("{"):out.rindex("}") + 1]).get(cmd.split(",")[0])

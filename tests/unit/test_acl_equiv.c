@@ -89,6 +89,8 @@ static const char *const values[] = { "x", "y", "z" };
 static const char *const port_names[] = { "http", "dns", "m" };
 static const uint16_t port_numbers[] = { 53, 80, 443, 8080, 9090 };
 static const uint8_t protos[] = { PW_IPPROTO_TCP, PW_IPPROTO_UDP, PW_IPPROTO_SCTP };
+static const uint8_t flow_protos[] = { PW_IPPROTO_TCP, PW_IPPROTO_TCP, PW_IPPROTO_UDP,
+	PW_IPPROTO_UDP, PW_IPPROTO_SCTP, PW_IPPROTO_ICMP, PW_IPPROTO_ICMP, 47 };
 
 #define PICK(a) (a)[rn(sizeof(a) / sizeof((a)[0]))]
 
@@ -336,33 +338,35 @@ random_model(struct pw_model *m, unsigned int nb_pods, unsigned int nb_policies)
 
 /* ---- Printing a model and a flow on a mismatch ------------------------------------------ */
 
-static void
-print_addr(uint8_t family, const union pw_addr *a)
+/* An address as text; four rotating buffers so that one printf can show several. */
+static const char *
+addr_str(uint8_t family, const union pw_addr *a)
 {
-	char buf[64];
+	static char bufs[4][INET6_ADDRSTRLEN + 4];
+	static unsigned int next;
+	char *b = bufs[next++ % 4];
 
-	inet_ntop(family == 4 ? AF_INET : AF_INET6, a->b, buf, sizeof(buf));
-	printf("%s", buf);
+	return inet_ntop(family == 4 ? AF_INET : AF_INET6, a->b, b, INET6_ADDRSTRLEN);
 }
 
 static void
-print_labels(const struct pw_labels *l)
+print_labels(const char *prefix, const struct pw_labels *l)
 {
 	unsigned int i;
 
-	printf("{");
+	printf("%s{", prefix);
 	for (i = 0; i < l->nb; i++)
 		printf("%s%s=%s", i ? "," : "", l->items[i].key, l->items[i].value);
 	printf("}");
 }
 
 static void
-print_selector(const struct pw_selector *s)
+print_selector(const char *prefix, const struct pw_selector *s)
 {
 	static const char *const ops[] = { "In", "NotIn", "Exists", "DoesNotExist" };
 	unsigned int i, j;
 
-	printf("[");
+	printf("%s[", prefix);
 	for (i = 0; i < s->nb_reqs; i++) {
 		printf("%s%s %s", i ? " && " : "", s->reqs[i].key, ops[s->reqs[i].op]);
 		for (j = 0; j < s->reqs[i].nb_values; j++)
@@ -378,40 +382,32 @@ print_rules(const char *dir, const struct pw_np_rule *rules, unsigned int nb)
 	unsigned int r, i, j;
 
 	for (r = 0; r < nb; r++) {
-		printf("    %s[%u] peers:", dir, r);
+		printf("    %s[%u] peers:%s", dir, r, rules[r].nb_peers ? "" : " all");
 		for (i = 0; i < rules[r].nb_peers; i++) {
 			const struct pw_peer *p = &rules[r].peers[i];
 
 			if (p->kind == PW_PEER_IPBLOCK) {
-				printf(" ipBlock ");
-				print_addr(p->cidr.family, &p->cidr.addr);
-				printf("/%u except", p->cidr.prefix);
-				for (j = 0; j < p->nb_except; j++) {
-					printf(" ");
-					print_addr(p->except[j].family, &p->except[j].addr);
-					printf("/%u", p->except[j].prefix);
-				}
+				printf(" ipBlock %s/%u", addr_str(p->cidr.family, &p->cidr.addr),
+					p->cidr.prefix);
+				for (j = 0; j < p->nb_except; j++)
+					printf(" except %s/%u",
+						addr_str(p->except[j].family, &p->except[j].addr),
+						p->except[j].prefix);
 				continue;
 			}
-			printf(" (");
-			if (p->has_ns_selector) {
-				printf("ns");
-				print_selector(&p->ns_selector);
-			}
-			if (p->has_pod_selector) {
-				printf("pod");
-				print_selector(&p->pod_selector);
-			}
-			printf(")");
+			if (p->has_ns_selector)
+				print_selector(" ns", &p->ns_selector);
+			if (p->has_pod_selector)
+				print_selector(" pod", &p->pod_selector);
 		}
-		printf(rules[r].nb_peers ? "; ports:" : " all; ports:");
+		printf("; ports:%s", rules[r].nb_ports ? "" : " all");
 		for (i = 0; i < rules[r].nb_ports; i++) {
 			const struct pw_np_port *pt = &rules[r].ports[i];
 
 			printf(" %u/%s/%u-%u/%s", pt->proto, kinds[pt->kind], pt->port,
 				pt->end_port, pt->name != NULL ? pt->name : "");
 		}
-		printf("%s\n", rules[r].nb_ports ? "" : " all");
+		printf("\n");
 	}
 }
 
@@ -421,20 +417,18 @@ print_model(const struct pw_model *m)
 	unsigned int i, j;
 
 	for (i = 0; i < pw_model_nb_namespaces(m); i++) {
-		printf("  namespace %s ", pw_model_namespace_at(m, i)->name);
-		print_labels(&pw_model_namespace_at(m, i)->labels);
+		printf("  namespace %s", pw_model_namespace_at(m, i)->name);
+		print_labels(" ", &pw_model_namespace_at(m, i)->labels);
 		printf("\n");
 	}
 	for (i = 0; i < pw_model_nb_pods(m); i++) {
 		const struct pw_pod *p = pw_model_pod_at(m, i);
 
-		printf("  pod %s/%s node=%s endpoint=%d ", p->ns, p->name, p->node ? p->node : "-",
+		printf("  pod %s/%s node=%s endpoint=%d", p->ns, p->name, p->node ? p->node : "-",
 			p->endpoint);
-		print_labels(&p->labels);
-		for (j = 0; j < p->nb_ips; j++) {
-			printf(" ");
-			print_addr(p->ips[j].family, &p->ips[j].addr);
-		}
+		print_labels(" ", &p->labels);
+		for (j = 0; j < p->nb_ips; j++)
+			printf(" %s", addr_str(p->ips[j].family, &p->ips[j].addr));
 		for (j = 0; j < p->nb_ports; j++)
 			printf(" %s:%u/%u", p->ports[j].name ? p->ports[j].name : "-",
 				p->ports[j].proto, p->ports[j].port);
@@ -443,9 +437,9 @@ print_model(const struct pw_model *m)
 	for (i = 0; i < pw_model_nb_policies(m); i++) {
 		const struct pw_policy *p = pw_model_policy_at(m, i);
 
-		printf("  policy[%u] %s/%s in=%d eg=%d select", i, p->ns, p->name,
-			p->isolates_ingress, p->isolates_egress);
-		print_selector(&p->pod_selector);
+		printf("  policy[%u] %s/%s in=%d eg=%d", i, p->ns, p->name, p->isolates_ingress,
+			p->isolates_egress);
+		print_selector(" select", &p->pod_selector);
 		printf("\n");
 		print_rules("ingress", p->ingress, p->nb_ingress);
 		print_rules("egress", p->egress, p->nb_egress);
@@ -516,26 +510,10 @@ random_flow(const struct pw_model *m, struct pw_flow *f, struct pw_pkt_meta *met
 		else
 			random_addr(family, &ip->addr);
 	}
-	switch (rn(8)) {
-	case 0:
-	case 1:
-		f->proto = PW_IPPROTO_TCP;
-		break;
-	case 2:
-	case 3:
-		f->proto = PW_IPPROTO_UDP;
-		break;
-	case 4:
-		f->proto = PW_IPPROTO_SCTP;
-		break;
-	case 5:
-	case 6:
-		f->proto = family == 4 ? PW_IPPROTO_ICMP : PW_IPPROTO_ICMPV6;
-		break;
-	default:
-		f->proto = 47; /* GRE: no ports */
-		break;
-	}
+	/* 47 is GRE: no ports. */
+	f->proto = PICK(flow_protos);
+	if (f->proto == PW_IPPROTO_ICMP && family == 6)
+		f->proto = PW_IPPROTO_ICMPV6;
 	dst = pw_model_pod_by_ip(m, &f->dst);
 	if (pw_cls_port_proto(f->proto)) {
 		if (dst != NULL && dst->nb_ports != 0 && chance(40))
@@ -561,10 +539,8 @@ random_flow(const struct pw_model *m, struct pw_flow *f, struct pw_pkt_meta *met
 static void
 print_flow(const struct pw_flow *f)
 {
-	print_addr(f->src.family, &f->src.addr);
-	printf(" -> ");
-	print_addr(f->dst.family, &f->dst.addr);
-	printf(" proto %u dport %u\n", f->proto, f->dport);
+	printf("%s -> %s proto %u dport %u\n", addr_str(f->src.family, &f->src.addr),
+		addr_str(f->dst.family, &f->dst.addr), f->proto, f->dport);
 }
 
 /* ---- Checking --------------------------------------------------------------------------- */
