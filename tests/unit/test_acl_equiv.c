@@ -593,9 +593,8 @@ mismatch(const struct pw_model *m, unsigned int round, const struct pw_flow *f, 
 		pw_dir_reason_name(want->ingress.reason),
 		want->ingress.policy ? want->ingress.policy->name : "-", want->ingress.rule);
 	if (got != NULL)
-		printf("  compiled: egress %s (rule %u, identity %u), ingress %s (rule %u, "
-		       "identity "
-		       "%u)\n",
+		printf("  compiled: egress %s (rule %u, identity %u), "
+		       "ingress %s (rule %u, identity %u)\n",
 			pw_explain_state_name(got->egress.state), got->egress.rule,
 			got->egress.identity, pw_explain_state_name(got->ingress.state),
 			got->ingress.rule, got->ingress.identity);
@@ -759,186 +758,6 @@ test_random_equivalence(void **state)
 	assert_true(st.denied > 0 && st.denied < st.flows);
 }
 
-/* ---- Fixed cases ------------------------------------------------------------------------ */
-
-static struct pw_pod *
-mk_pod(const char *name, const char *node, const char *app, uint8_t last)
-{
-	struct pw_pod *pod = xcalloc(1, sizeof(*pod));
-
-	pod->ns = xstrdup("a");
-	pod->name = xstrdup(name);
-	pod->node = xstrdup(node);
-	labels_set(&pod->labels, "app", app);
-	pod->endpoint = true;
-	pod->nb_ips = 1;
-	pod->ips[0].family = 4;
-	pod->ips[0].addr.b[0] = 10;
-	pod->ips[0].addr.b[3] = last;
-	return pod;
-}
-
-/* app In (value) */
-static void
-app_is(struct pw_selector *sel, const char *value)
-{
-	sel->nb_reqs = 1;
-	sel->reqs = xcalloc(1, sizeof(struct pw_sel_req));
-	sel->reqs[0].key = xstrdup("app");
-	sel->reqs[0].op = PW_SEL_IN;
-	sel->reqs[0].nb_values = 1;
-	sel->reqs[0].values = xcalloc(1, sizeof(char *));
-	sel->reqs[0].values[0] = xstrdup(value);
-}
-
-/* a/web (10.0.0.1, local) accepts TCP 80 from a/db (10.0.0.2) only. */
-static struct pw_model *
-small_model(void)
-{
-	struct pw_model *m;
-	struct pw_policy *pol = xcalloc(1, sizeof(*pol));
-	struct pw_np_rule *r;
-
-	assert_int_equal(pw_model_create(&m), 0);
-	assert_int_equal(pw_model_put_pod(m, mk_pod("web", NODE, "web", 1)), 0);
-	assert_int_equal(pw_model_put_pod(m, mk_pod("db", NODE, "db", 2)), 0);
-	pol->ns = xstrdup("a");
-	pol->name = xstrdup("web");
-	app_is(&pol->pod_selector, "web");
-	pol->isolates_ingress = true;
-	pol->nb_ingress = 1;
-	pol->ingress = r = xcalloc(1, sizeof(*r));
-	r->nb_peers = 1;
-	r->peers = xcalloc(1, sizeof(*r->peers));
-	r->peers[0].kind = PW_PEER_PODS;
-	r->peers[0].has_pod_selector = true;
-	app_is(&r->peers[0].pod_selector, "db");
-	r->nb_ports = 1;
-	r->ports = xcalloc(1, sizeof(*r->ports));
-	r->ports[0].proto = PW_IPPROTO_TCP;
-	r->ports[0].kind = PW_NP_PORT_NUMBER;
-	r->ports[0].port = r->ports[0].end_port = 80;
-	assert_int_equal(pw_model_put_policy(m, pol), 0);
-	return m;
-}
-
-static struct pw_pkt_meta
-tcp4(uint8_t src, uint8_t dst, uint16_t dport, uint8_t flags)
-{
-	struct pw_pkt_meta meta;
-
-	memset(&meta, 0, sizeof(meta));
-	meta.l3 = PW_L3_IPV4;
-	meta.src.b[0] = meta.dst.b[0] = 10;
-	meta.src.b[3] = src;
-	meta.dst.b[3] = dst;
-	meta.proto = PW_IPPROTO_TCP;
-	meta.dport = dport;
-	meta.flags = flags;
-	return meta;
-}
-
-static uint16_t
-decide_one(const struct pw_snapshot *s, bool fail_open, struct pw_pkt_meta meta)
-{
-	uint16_t reason = 0;
-
-	pw_decide_burst(s, fail_open, &meta, &reason, 1, scratch, 0);
-	return reason;
-}
-
-static void
-test_decide_fixed(void **state)
-{
-	struct pw_aclbuild_params bp = {
-		.generation = 900001, .nb_workers = 2, .socket_id = SOCKET_ID_ANY
-	};
-	struct pw_snapshot allow = { .generation = 1, .default_verdict = PW_VERDICT_ALLOW };
-	struct pw_snapshot deny = { .generation = 1, .default_verdict = PW_VERDICT_DENY };
-	struct pw_model *m = small_model();
-	struct pw_snapshot *s;
-	struct pw_explain ex;
-	char err[256];
-
-	(void)state;
-	/* Before the first snapshot: before_sync; tables-less snapshots: default verdict. */
-	assert_int_equal(decide_one(NULL, false, tcp4(2, 1, 80, 0)), PW_DROP_BEFORE_SYNC);
-	assert_int_equal(decide_one(NULL, true, tcp4(2, 1, 80, 0)), 0);
-	assert_int_equal(decide_one(&allow, false, tcp4(2, 1, 81, 0)), 0);
-	assert_int_equal(decide_one(&deny, false, tcp4(2, 1, 80, 0)), PW_DROP_POLICY_DENY);
-
-	assert_int_equal(pw_snapshot_build(m, NODE, &bp, &s, err, sizeof(err)), 0);
-	assert_true(s->compiled);
-	/* The rule has no ipBlock: it is in both tables. */
-	assert_non_null(s->acl4);
-	assert_non_null(s->acl6);
-	assert_int_equal(s->nb_rules, 1);
-	assert_int_equal(decide_one(s, false, tcp4(2, 1, 80, 0)), 0);
-	assert_int_equal(decide_one(s, false, tcp4(2, 1, 81, 0)), PW_DROP_POLICY_DENY);
-	assert_int_equal(decide_one(s, false, tcp4(9, 1, 80, 0)), PW_DROP_POLICY_DENY);
-	/* Egress of web is not isolated; ingress of db neither. */
-	assert_int_equal(decide_one(s, false, tcp4(1, 2, 5432, 0)), 0);
-	/* A non-first fragment has no port: only "any port" rules match it. */
-	assert_int_equal(
-		decide_one(s, false, tcp4(2, 1, 80, PW_PKT_F_FRAG_LATER)), PW_DROP_POLICY_DENY);
-	assert_int_equal(pw_snapshot_rule_hits(s, 1), 1);
-	assert_int_equal(pw_snapshot_rule_hits(s, 0), 3);
-
-	assert_int_equal(
-		pw_snapshot_explain(s, &(struct pw_pkt_meta){ .l3 = PW_L3_ARP }, &ex), -EINVAL);
-	assert_int_equal(
-		pw_snapshot_explain(s, &(struct pw_pkt_meta[]){ tcp4(2, 1, 80, 0) }[0], &ex), 0);
-	assert_true(ex.allowed);
-	assert_int_equal(ex.egress.state, PW_EXPLAIN_NOT_ISOLATED);
-	assert_int_equal(ex.ingress.state, PW_EXPLAIN_ALLOWED);
-	assert_string_equal(ex.ingress.meta->ns, "a");
-	assert_string_equal(ex.ingress.meta->name, "web");
-	assert_int_equal(ex.ingress.meta->rule, 0);
-	assert_int_equal(ex.ingress.meta->dir, PW_ACL_CAT_INGRESS);
-	assert_int_equal(
-		pw_snapshot_explain(s, &(struct pw_pkt_meta[]){ tcp4(7, 8, 1, 0) }[0], &ex), 0);
-	assert_int_equal(ex.egress.state, PW_EXPLAIN_NOT_ENFORCED);
-	assert_int_equal(ex.ingress.state, PW_EXPLAIN_NOT_ENFORCED);
-	/* Explain leaves the counters alone. */
-	assert_int_equal(pw_snapshot_rule_hits(s, 1), 1);
-	pw_snapshot_free(s);
-	pw_model_free(m);
-}
-
-/* Two snapshots alive at once (the live one and the next) never share a DPDK object name. */
-static void
-test_snapshot_lifecycle(void **state)
-{
-	struct pw_aclbuild_params bp = {
-		.generation = 800001, .nb_workers = 1, .socket_id = SOCKET_ID_ANY
-	};
-	struct pw_model *m = small_model();
-	struct pw_snapshot *s1, *s2, *s3;
-	char err[256];
-
-	(void)state;
-	assert_int_equal(pw_snapshot_build(m, NODE, &bp, &s1, err, sizeof(err)), 0);
-	bp.generation++;
-	assert_int_equal(pw_snapshot_build(m, NODE, &bp, &s2, err, sizeof(err)), 0);
-	assert_ptr_not_equal(s1->acl4, s2->acl4);
-	assert_ptr_not_equal(s1->ip4, s2->ip4);
-	assert_ptr_equal(rte_acl_find_existing("pw4_g800001"), s1->acl4);
-	/* A generation already in use is refused, not silently shared. */
-	assert_int_equal(pw_snapshot_build(m, NODE, &bp, &s3, err, sizeof(err)), -EEXIST);
-	pw_snapshot_free(s1);
-	assert_null(rte_acl_find_existing("pw4_g800001"));
-	/* The survivor still decides. */
-	assert_int_equal(decide_one(s2, false, tcp4(2, 1, 80, 0)), 0);
-	assert_int_equal(decide_one(s2, false, tcp4(2, 1, 22, 0)), PW_DROP_POLICY_DENY);
-	/* Freed names can be built again. */
-	bp.generation = 800001;
-	assert_int_equal(pw_snapshot_build(m, NODE, &bp, &s3, err, sizeof(err)), 0);
-	pw_snapshot_free(s3);
-	pw_snapshot_free(s2);
-	pw_snapshot_free(NULL);
-	pw_model_free(m);
-}
-
 /* Sizes and build times of a mid-size random cluster, for the record. */
 static void
 test_midsize_report(void **state)
@@ -999,8 +818,6 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_decide_fixed),
-		cmocka_unit_test(test_snapshot_lifecycle),
 		cmocka_unit_test(test_random_equivalence),
 		cmocka_unit_test(test_midsize_report),
 	};
