@@ -1,0 +1,338 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The ACL builder and the decision step on fixed cases (the random proof is test_acl_equiv):
+ * snapshots without tables, before-sync, a small compiled policy in both families, fragments,
+ * explain, per-worker hit counters, and the snapshot life cycle (two generations alive at
+ * once, a reused generation refused, names free again after pw_snapshot_free()).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <rte_eal.h>
+#include <rte_acl.h>
+#include <rte_hash.h>
+#include <rte_memory.h>
+
+#include "control/aclbuild.h"
+#include "control/model/decode.h"
+#include "dataplane/decide.h"
+#include "podwall/pw_explain.h"
+
+#define NODE "n1"
+#define POD(name, node, app, ips)                                                                 \
+	"{'apiVersion':'v1','kind':'Pod','metadata':{'name':'" name "','namespace':'a',"          \
+	"'labels':{'app':'" app "'}},'spec':{'nodeName':'" node "'},'status':{'phase':'Running'," \
+	"'podIPs':[" ips "]}}"
+
+/*
+ * a/web (10.0.0.1, fd00::1) accepts TCP 80 from a/db (10.0.0.2, fd00::2) and anything from
+ * 192.168.0.0/16; a/db may only talk to web. a/far runs on another node.
+ */
+static const char *const small[] = {
+	POD("web", NODE, "web", "{'ip':'10.0.0.1'},{'ip':'fd00::1'}"),
+	POD("db", NODE, "db", "{'ip':'10.0.0.2'},{'ip':'fd00::2'}"),
+	POD("far", "n2", "db", "{'ip':'10.0.0.3'}"),
+	"{'apiVersion':'networking.k8s.io/v1','kind':'NetworkPolicy','metadata':{'name':'web',"
+	"'namespace':'a'},'spec':{'podSelector':{'matchLabels':{'app':'web'}},'ingress':[{'from':"
+	"[{'podSelector':{'matchLabels':{'app':'db'}}}],'ports':[{'port':80}]},{'from':[{'ipBlock':"
+	"{'cidr':'192.168.0.0/16'}}]}]}}",
+	"{'apiVersion':'networking.k8s.io/v1','kind':'NetworkPolicy','metadata':{'name':'db',"
+	"'namespace':'a'},'spec':{'podSelector':{'matchLabels':{'app':'db'}},'policyTypes':"
+	"['Egress'],'egress':[{'to':[{'podSelector':{'matchLabels':{'app':'web'}}}]}]}}",
+	NULL,
+};
+
+static struct pw_cls_scratch *scratch;
+
+static void
+load(struct pw_model *m, const char *text)
+{
+	struct pw_k8s_obj obj;
+	json_error_t jerr;
+	char err[512];
+	char *s = strdup(text), *p;
+	json_t *j;
+	int r;
+
+	assert_non_null(s);
+	for (p = s; *p != '\0'; p++) {
+		if (*p == '\'')
+			*p = '"';
+	}
+	j = json_loads(s, 0, &jerr);
+	if (j == NULL)
+		fail_msg("bad test JSON: %s: %s", jerr.text, s);
+	if (pw_k8s_decode(j, NULL, &obj, err, sizeof(err)) != 0)
+		fail_msg("decode: %s", err);
+	json_decref(j);
+	free(s);
+	if (obj.kind == PW_KIND_POD)
+		r = pw_model_put_pod(m, obj.pod);
+	else
+		r = pw_model_put_policy(m, obj.policy);
+	assert_int_equal(r, 0);
+}
+
+static struct pw_model *
+small_model(void)
+{
+	struct pw_model *m;
+	unsigned int i;
+
+	assert_int_equal(pw_model_create(&m), 0);
+	for (i = 0; small[i] != NULL; i++)
+		load(m, small[i]);
+	return m;
+}
+
+static struct pw_pkt_meta
+pkt(uint8_t family, uint8_t src, uint8_t dst, uint8_t proto, uint16_t dport, uint8_t flags)
+{
+	struct pw_pkt_meta meta;
+	uint8_t *s = meta.src.b, *d = meta.dst.b;
+
+	memset(&meta, 0, sizeof(meta));
+	meta.l3 = family == 4 ? PW_L3_IPV4 : PW_L3_IPV6;
+	if (family == 4) {
+		s[0] = d[0] = 10;
+		s[3] = src;
+		d[3] = dst;
+	} else {
+		s[0] = d[0] = 0xfd;
+		s[15] = src;
+		d[15] = dst;
+	}
+	meta.proto = proto;
+	meta.dport = dport;
+	meta.flags = flags;
+	return meta;
+}
+
+#define TCP4(s, d, port) pkt(4, s, d, PW_IPPROTO_TCP, port, 0)
+
+static uint16_t
+decide_one(
+	const struct pw_snapshot *s, bool fail_open, struct pw_pkt_meta meta, unsigned int worker)
+{
+	uint16_t reason = 0;
+
+	pw_decide_burst(s, fail_open, &meta, &reason, 1, scratch, worker);
+	return reason;
+}
+
+static struct pw_snapshot *
+build(const struct pw_model *m, uint64_t generation)
+{
+	struct pw_aclbuild_params bp = {
+		.generation = generation, .nb_workers = 2, .socket_id = SOCKET_ID_ANY
+	};
+	struct pw_snapshot *s = NULL;
+	char err[256];
+
+	if (pw_snapshot_build(m, NODE, &bp, &s, err, sizeof(err)) != 0)
+		fail_msg("build: %s", err);
+	return s;
+}
+
+static void
+test_without_tables(void **state)
+{
+	struct pw_snapshot allow = { .generation = 1, .default_verdict = PW_VERDICT_ALLOW };
+	struct pw_snapshot deny = { .generation = 1, .default_verdict = PW_VERDICT_DENY };
+	struct pw_pkt_meta arp = { .l3 = PW_L3_ARP };
+	struct pw_explain ex;
+
+	(void)state;
+	assert_int_equal(decide_one(NULL, false, TCP4(2, 1, 80), 0), PW_DROP_BEFORE_SYNC);
+	assert_int_equal(decide_one(NULL, true, TCP4(2, 1, 80), 0), 0);
+	assert_int_equal(decide_one(NULL, false, arp, 0), 0);
+	assert_int_equal(decide_one(&allow, false, TCP4(2, 1, 81), 0), 0);
+	assert_int_equal(decide_one(&deny, false, TCP4(2, 1, 80), 0), PW_DROP_POLICY_DENY);
+	assert_int_equal(decide_one(&deny, false, arp, 0), 0);
+	assert_int_equal(
+		pw_snapshot_explain(&deny, &(struct pw_pkt_meta[]){ TCP4(2, 1, 80) }[0], &ex), 0);
+	assert_false(ex.compiled);
+	assert_false(ex.allowed);
+}
+
+static void
+test_small_policy(void **state)
+{
+	struct pw_model *m = small_model();
+	struct pw_snapshot *s = build(m, 900001);
+	struct pw_explain ex;
+
+	(void)state;
+	assert_true(s->compiled);
+	assert_int_equal(s->nb_identities, 3);
+	assert_int_equal(s->nb_rules, 3);
+	assert_int_equal(s->info.nb_acl_rules4, 3);
+	assert_int_equal(s->info.nb_acl_rules6, 2);
+	/* 1. web ← db on TCP 80 only, in both families. */
+	assert_int_equal(decide_one(s, false, TCP4(2, 1, 80), 0), 0);
+	assert_int_equal(decide_one(s, false, pkt(6, 2, 1, PW_IPPROTO_TCP, 80, 0), 0), 0);
+	assert_int_equal(decide_one(s, false, TCP4(2, 1, 81), 1), PW_DROP_POLICY_DENY);
+	assert_int_equal(
+		decide_one(s, false, pkt(4, 2, 1, PW_IPPROTO_UDP, 80, 0), 1), PW_DROP_POLICY_DENY);
+	/* 2. A non-first fragment has no port: only "any port" rules match it. */
+	assert_int_equal(
+		decide_one(s, false, pkt(4, 2, 1, PW_IPPROTO_TCP, 80, PW_PKT_F_FRAG_LATER), 0),
+		PW_DROP_POLICY_DENY);
+	/* 3. db's egress is isolated: to web only; far (another node) is not enforced. */
+	assert_int_equal(decide_one(s, false, TCP4(2, 9, 80), 0), PW_DROP_POLICY_DENY);
+	assert_int_equal(decide_one(s, false, TCP4(3, 9, 80), 0), 0);
+	/* far matches web's peer (app=db) wherever it runs. */
+	assert_int_equal(decide_one(s, false, TCP4(3, 1, 80), 0), 0);
+	/* 4. Counters per worker row: rules in model order (db's egress[0], then web's
+	 * ingress[0] and [1]); column 0 counts enforced directions no rule allowed. */
+	assert_string_equal(s->rules[1].name, "db");
+	assert_int_equal(s->rules[1].dir, PW_ACL_CAT_EGRESS);
+	assert_string_equal(s->rules[2].name, "web");
+	assert_int_equal(s->rules[2].dir, PW_ACL_CAT_INGRESS);
+	assert_int_equal(pw_snapshot_rule_hits(s, 1), 5);
+	assert_int_equal(s->hits[s->hits_stride + 1], 2);
+	assert_int_equal(pw_snapshot_rule_hits(s, 2), 3);
+	assert_int_equal(s->hits[2], 3);
+	assert_int_equal(s->hits[s->hits_stride + 2], 0);
+	assert_int_equal(pw_snapshot_rule_hits(s, 0), 4);
+	assert_int_equal(s->hits_stride % 8, 0);
+
+	assert_int_equal(
+		pw_snapshot_explain(s, &(struct pw_pkt_meta){ .l3 = PW_L3_ARP }, &ex), -EINVAL);
+	assert_int_equal(
+		pw_snapshot_explain(s, &(struct pw_pkt_meta[]){ TCP4(2, 1, 80) }[0], &ex), 0);
+	assert_true(ex.allowed);
+	assert_int_equal(ex.egress.state, PW_EXPLAIN_ALLOWED);
+	assert_string_equal(ex.egress.meta->name, "db");
+	assert_int_equal(ex.egress.meta->dir, PW_ACL_CAT_EGRESS);
+	assert_int_equal(ex.ingress.state, PW_EXPLAIN_ALLOWED);
+	assert_string_equal(ex.ingress.meta->ns, "a");
+	assert_string_equal(ex.ingress.meta->name, "web");
+	assert_int_equal(ex.ingress.meta->rule, 0);
+	assert_int_equal(
+		pw_snapshot_explain(s, &(struct pw_pkt_meta[]){ TCP4(1, 2, 22) }[0], &ex), 0);
+	assert_int_equal(ex.egress.state, PW_EXPLAIN_NOT_ISOLATED);
+	assert_int_equal(ex.ingress.state, PW_EXPLAIN_NOT_ISOLATED);
+	assert_int_equal(
+		pw_snapshot_explain(s, &(struct pw_pkt_meta[]){ TCP4(3, 1, 22) }[0], &ex), 0);
+	assert_int_equal(ex.egress.state, PW_EXPLAIN_NOT_ENFORCED);
+	assert_int_equal(ex.ingress.state, PW_EXPLAIN_NO_RULE);
+	assert_null(ex.ingress.meta);
+	assert_false(ex.allowed);
+	/* 5. The ipBlock rule: from 192.168.0.0/16, any port, IPv4 only. */
+	{
+		struct pw_pkt_meta from_lan = TCP4(9, 1, 5000);
+
+		from_lan.src.b[0] = 192;
+		from_lan.src.b[1] = 168;
+		assert_int_equal(decide_one(s, false, from_lan, 0), 0);
+		assert_int_equal(pw_snapshot_explain(s, &from_lan, &ex), 0);
+		assert_int_equal(ex.ingress.meta->rule, 1);
+	}
+	/* Explain leaves the counters alone. */
+	assert_int_equal(pw_snapshot_rule_hits(s, 1), 5);
+	assert_int_equal(pw_snapshot_rule_hits(s, 3), 1);
+	pw_snapshot_free(s);
+	pw_model_free(m);
+}
+
+/* Two snapshots alive at once (the live one and the next) never share a DPDK object name. */
+static void
+test_snapshot_lifecycle(void **state)
+{
+	struct pw_aclbuild_params bp = {
+		.generation = 800002, .nb_workers = 1, .socket_id = SOCKET_ID_ANY
+	};
+	struct pw_model *m = small_model();
+	struct pw_snapshot *s1 = build(m, 800001), *s2 = build(m, 800002), *s3 = NULL;
+	char err[256];
+
+	(void)state;
+	assert_ptr_not_equal(s1->acl4, s2->acl4);
+	assert_ptr_not_equal(s1->ip4, s2->ip4);
+	assert_ptr_equal(rte_acl_find_existing("pw4_g800001"), s1->acl4);
+	assert_ptr_equal(rte_hash_find_existing("pwh6_800002"), s2->ip6);
+	/* A generation in use is refused, not silently shared. */
+	assert_int_equal(pw_snapshot_build(m, NODE, &bp, &s3, err, sizeof(err)), -EEXIST);
+	assert_null(s3);
+	assert_non_null(strstr(err, "800002"));
+	pw_snapshot_free(s1);
+	assert_null(rte_acl_find_existing("pw4_g800001"));
+	assert_null(rte_hash_find_existing("pwh4_800001"));
+	/* The survivor still decides. */
+	assert_int_equal(decide_one(s2, false, TCP4(2, 1, 80), 0), 0);
+	assert_int_equal(decide_one(s2, false, TCP4(2, 1, 22), 0), PW_DROP_POLICY_DENY);
+	/* Freed names can be built again. */
+	s1 = build(m, 800001);
+	pw_snapshot_free(s1);
+	pw_snapshot_free(s2);
+	pw_snapshot_free(NULL);
+	pw_model_free(m);
+}
+
+/* An empty cluster compiles to a snapshot that allows everything. */
+static void
+test_empty_model(void **state)
+{
+	struct pw_model *m;
+	struct pw_snapshot *s;
+
+	(void)state;
+	assert_int_equal(pw_model_create(&m), 0);
+	s = build(m, 600001);
+	assert_true(s->compiled);
+	assert_null(s->acl4);
+	assert_null(s->ip4);
+	assert_int_equal(s->nb_identities, 0);
+	assert_int_equal(decide_one(s, false, TCP4(2, 1, 80), 0), 0);
+	pw_snapshot_free(s);
+	pw_model_free(m);
+}
+
+static int
+group_setup(void **state)
+{
+	static char args[][32] = { "test_aclbuild", "--no-huge", "-m", "256", "--no-pci",
+		"--no-telemetry", "--file-prefix=test_aclbuild", "-l", "0",
+		"--log-level=lib.eal:error" };
+	char *argv[RTE_DIM(args)];
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < RTE_DIM(args); i++)
+		argv[i] = args[i];
+	if (rte_eal_init((int)RTE_DIM(argv), argv) < 0)
+		return -1;
+	scratch = calloc(1, sizeof(*scratch));
+	return scratch == NULL ? -1 : 0;
+}
+
+static int
+group_teardown(void **state)
+{
+	(void)state;
+	free(scratch);
+	rte_eal_cleanup();
+	return 0;
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_without_tables),
+		cmocka_unit_test(test_small_policy),
+		cmocka_unit_test(test_snapshot_lifecycle),
+		cmocka_unit_test(test_empty_model),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
