@@ -232,6 +232,8 @@ collect_triples(struct cctx *c)
 				return -ENOMEM;
 		}
 	}
+	if (c->triples.nb == 0)
+		return 0;
 	qsort(c->triples.items, c->triples.nb, sizeof(struct triple), cmp_triple);
 	for (i = 0; i < c->triples.nb; i++) {
 		struct triple *a = c->triples.items;
@@ -250,6 +252,8 @@ triple_bit(const struct cctx *c, const struct pw_container_port *cpt)
 	struct triple key = { 0, cpt->port };
 	const struct triple *hit, *base = c->triples.items;
 
+	if (c->triples.nb == 0)
+		return NO_BIT;
 	key.named = (uint32_t)named_index(c, cpt->name, cpt->proto);
 	hit = bsearch(&key, base, c->triples.nb, sizeof(key), cmp_triple);
 	return hit != NULL ? (uint32_t)(c->terms.nb + (size_t)(hit - base)) : NO_BIT;

@@ -41,6 +41,13 @@ check_round_trip(const json_t *json)
 	text = json_dumps(json, JSON_ENCODE_ANY);
 	if (text == NULL)
 		abort();
+	/* JSON leaves NEL, LS and PS raw in strings, where YAML reads them as line breaks (and
+	 * JSON_ENSURE_ASCII would write surrogate pairs, which YAML refuses): no round trip. */
+	if (strstr(text, "\xc2\x85") != NULL || strstr(text, "\xe2\x80\xa8") != NULL ||
+		strstr(text, "\xe2\x80\xa9") != NULL) {
+		free(text);
+		return;
+	}
 	if (pw_yaml_parse((const uint8_t *)text, strlen(text), &params, &stream, NULL) != 0 ||
 		stream->nb_docs != 1 || pw_yaml2json(stream->docs[0].root, &back, NULL) != 0 ||
 		!json_equal(json, back))

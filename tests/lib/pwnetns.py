@@ -17,23 +17,39 @@ def sh(*args, check=True, ns=None, timeout=30, **kw):
 
 
 class Pod:
-    def __init__(self, tag, name, index):
+    def __init__(self, tag, name, index, ip=None, ip6=None, host_if=None):
         self.name = name
         self.ns = "pw%s-%s" % (tag, name)
-        self.host_if = "pw%s%s" % (tag, name[:4])[:15]
-        self.ip = "10.200.0.%d" % (index + 1)
-        self.ip6 = "fd00:200::%d" % (index + 1)
+        self.host_if = host_if or "pw%s%s" % (tag, name[:4])[:15]
+        self.ip = ip or "10.200.0.%d" % (index + 1)
+        self.ip6 = ip6 or "fd00:200::%d" % (index + 1)
 
     def device(self, port_index):
         return "net_af_packet%d,iface=%s,qpairs=1" % (port_index, self.host_if)
 
 
 class PodNet:
-    """Pods on one /24 and /64, each behind its own host-side veth."""
+    """Pods on one /24 and /64, each behind its own host-side veth.
 
-    def __init__(self, names, tag=None):
+    @addrs (optional) gives pods their addresses, {name: IPv4} or {name: (IPv4, IPv6)}, all in
+    10.200.0.0/24 and fd00:200::/64 (the IPv6 address defaults to fd00:200:: followed by the
+    IPv4 address's last number: 10.200.0.41 -> fd00:200::41); the other pods get the default
+    10.200.0.<n> by position. When the names' first four letters would give two pods the same
+    host interface, the interfaces are named by position instead (pw<tag>p<n>)."""
+
+    def __init__(self, names, tag=None, addrs=None):
         self.tag = tag or str(os.getpid() % 10000)
-        self.pods = [Pod(self.tag, n, i) for i, n in enumerate(names)]
+        addrs = addrs or {}
+        self.pods = []
+        for i, n in enumerate(names):
+            a = addrs.get(n)
+            ip, ip6 = (a, None) if isinstance(a, str) else (a or (None, None))
+            if ip is not None and ip6 is None:
+                ip6 = "fd00:200::%s" % ip.rsplit(".", 1)[1]
+            self.pods.append(Pod(self.tag, n, i, ip, ip6))
+        if len(set(p.host_if for p in self.pods)) < len(self.pods):
+            for i, p in enumerate(self.pods):
+                p.host_if = "pw%sp%d" % (self.tag, i)
 
     def __enter__(self):
         self.cleanup()
