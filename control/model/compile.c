@@ -3,44 +3,37 @@
  * The policy compiler: model → identities + flat ACL rules.
  *
  * Why identities (DESIGN decision 1). A rule per source IP × destination IP × port explodes
- * with the number of pods. But NetworkPolicy never looks at a pod's address, only at which
- * selectors match it and which named ports it has. So every endpoint pod gets a signature,
- * one bit each for:
- *   - every policy: does its podSelector select the pod (same namespace only);
- *   - every PODS peer of every rule: does the peer match the pod (the namespace selector
- *     against its namespace's labels, else the policy's namespace; the pod selector against
- *     its labels);
- *   - every (name, protocol, number) that a named port referenced by some rule resolves to
- *     on some pod: does this pod have a container port of that name, protocol and number;
- *   - whether the pod runs on this node (only local pods are enforced), last.
- * Pods with equal signatures share an identity, numbered 1..N in signature order. Signatures
- * compare bit by bit, policy by policy in model order, so the identities one selector
- * matches tend to be consecutive and compress into few ranges. Identity 0 is every address
- * that is no endpoint pod ("world"). The worker maps addresses to identities with a hash and
- * the ACL matches identity ranges: the rule count grows with policies, not with pods.
+ * with the pods. But NetworkPolicy never looks at a pod's address, only at which selectors
+ * match it and which named ports it has. So every endpoint pod gets a signature, one bit for:
+ *   - every policy: does its podSelector select the pod (in the policy's namespace);
+ *   - every PODS peer of every rule: does the peer match the pod (namespace selector against
+ *     its namespace's labels, else the policy's namespace; pod selector against its labels);
+ *   - every (name, protocol, number) that a named port some rule references has on some pod:
+ *     does this pod have that container port;
+ *   - last, whether the pod runs on this node (only local pods are enforced).
+ * Pods with equal signatures share an identity, numbered 1..N in signature order: signatures
+ * compare bit by bit, policy by policy in model order, so the identities one selector matches
+ * tend to be consecutive and compress into few ranges. Identity 0 is every address that is no
+ * endpoint pod ("world"). The rule count grows with policies and selectors, not with pods.
  *
- * How rules expand. For each policy P (model order) and each rule R of a direction that P
- * isolates (rules of a direction its policyTypes leave out do nothing), one "meta" entry
- * (policy, direction, rule index) is what explain and the counters report. Then:
+ * How rules expand. Each rule R of a direction its policy P isolates (rules of a direction
+ * that policyTypes leave out do nothing) gets a "meta" entry (policy, direction, rule index)
+ * that explain and the counters report, then ACL rules:
  *   1. egress (category 0, decided at the source): source = identities P selects on this
- *      node; destination = each peer of R: PODS → the identities whose peer bit is set;
- *      IPBLOCK → the cidr minus its excepts as disjoint prefixes, any identity; no peers →
- *      anything.
- *   2. ingress (category 1, decided at the destination): destination = identities P
- *      selects on this node, source = each peer likewise.
+ *      node; destination = each peer of R: PODS → identities with the peer's bit; IPBLOCK →
+ *      cidr minus excepts as disjoint prefixes, any identity; no peers → anything.
+ *   2. ingress (category 1, decided at the destination): the same with the sides swapped.
  *   3. ports: none → any protocol and port; each entry → its protocol and [port, endPort]
- *      (protocol only: 0..65535).
+ *      (no port: 0..65535).
  *   4. a named port resolves on the destination pod (ingress: the selected pod; egress: the
- *      peer, whatever its kind): one rule set per number the name has on some pod, each
- *      limited to the destination identities with that (name, protocol, number). An address
- *      that is no pod never matches a named port.
- *   5. identity sets become ranges of consecutive ids. An identity whose verdict in this
+ *      peer, of any kind): one rule set per number the name has on some pod, limited to the
+ *      destination identities with that (name, protocol, number). A non-pod never matches.
+ *   5. identity sets become ranges of consecutive ids; an identity whose verdict in this
  *      category is never read (not local, or not isolated in this direction) is a "don't
  *      care" on the selected side, so a range may run across it.
- * A rule (peers OR'ed, ports OR'ed, the two AND'ed) is the cross product of the selected
- * ranges, the peer ranges and/or prefixes, and the port entries. ACL priority falls with the
- * meta index, so the result names the first policy and rule in model order, as
- * pw_ref_evaluate() does.
+ * Peers are OR'ed, ports are OR'ed, the two AND'ed: a rule is the cross product of selected
+ * ranges, peer ranges and/or prefixes, and port entries. ACL priority falls with the meta
+ * index, so a result names the first policy and rule in model order, as pw_ref_evaluate().
  */
 #include "control/model/compile.h"
 

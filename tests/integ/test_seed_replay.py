@@ -5,6 +5,9 @@ from the source pod's address to the destination's address and port) goes throug
 expected to succeed must come out in the allowed capture, byte for byte and in order, the
 others in the denied capture, with the summary's counts and drop reasons to match.
 
+Then, statefulness: the first packets again, followed by the answer of every allowed connection
+(SYN-ACK, or the datagram back), which must all be allowed, as replies of allowed connections.
+
 Each run also carries an ARP frame (never subject to policy: allowed) and a malformed IPv4
 frame (denied for what it is, not by policy). The same frames replayed as another node, where
 none of the pods is local, are all allowed: policy is enforced only for local pods."""
@@ -34,6 +37,17 @@ def frame(conn, index):
     else:
         l4 = UDP(sport=sport, dport=conn.port) / Raw(b"podwall seed replay %d" % index)
     return bytes(Ether(src=SRC_MAC, dst=DST_MAC) / l3 / l4)
+
+
+def reply(conn, index):
+    """The answer to frame(@conn, @index): a SYN-ACK, or a datagram back."""
+    l3 = (IPv6(src=conn.dst, dst=conn.src) if conn.ipv6 else IP(src=conn.dst, dst=conn.src))
+    sport = 40000 + index
+    if conn.proto == "tcp":
+        l4 = TCP(sport=conn.port, dport=sport, flags="SA", seq=5000, ack=1001 + index)
+    else:
+        l4 = UDP(sport=conn.port, dport=sport) / Raw(b"podwall seed reply %d" % index)
+    return bytes(Ether(src=DST_MAC, dst=SRC_MAC) / l3 / l4)
 
 
 def replay(tmp, tag, manifests, node, frames):
@@ -119,6 +133,22 @@ def run_scenario(tmp, name):
     return len(sc.connections)
 
 
+def run_replies(tmp, name):
+    """Stateful: after the first packets, the answers of the allowed connections must pass
+    too, whatever the answering direction's policy says (Kubernetes semantics; DESIGN.md key
+    decision 4). Returns the problems found."""
+    sc = Scenario(name)
+    firsts = [frame(c, i) for i, c in enumerate(sc.connections)]
+    replies = [(c, reply(c, i)) for i, c in enumerate(sc.connections) if c.allowed]
+    summary, allowed, denied, _ = replay(tmp, name + "-replies", sc.manifests, sc.node,
+                                         firsts + [r for _, r in replies])
+    bad = ["  %s: %s, reply %s" % (name, c, "denied" if r in denied else "missing")
+           for c, r in replies if r not in allowed]
+    log("   %s: %d of %d replies of allowed connections allowed" %
+        (name, len(replies) - len(bad), len(replies)))
+    return len(replies), bad
+
+
 def main():
     names = scenario_names()
     check(len(names) >= 6, "%d scenarios: %s" % (len(names), ", ".join(names)))
@@ -127,8 +157,16 @@ def main():
     with tempfile.TemporaryDirectory(prefix="pw-seed-replay-") as tmp:
         for name in names:
             total += run_scenario(tmp, name)
-    check(True, "%d connections in %d scenarios decided as the tutorials say (%.1f s)" %
-          (total, len(names), time.time() - t0))
+        check(True, "%d connections in %d scenarios decided as the tutorials say (%.1f s)" %
+              (total, len(names), time.time() - t0))
+        nb_replies, bad = 0, []
+        for name in names:
+            n, b = run_replies(tmp, name)
+            nb_replies += n
+            bad += b
+    check(not bad, "the replies of all %d allowed connections are allowed%s" %
+          (nb_replies, "" if not bad else ": %d denied:\n%s" % (len(bad), "\n".join(bad))))
+    check(True, "seed replay done in %.1f s" % (time.time() - t0))
 
 
 if __name__ == "__main__":

@@ -4,12 +4,14 @@ check and whether each must succeed).
 
 The pods' addresses are read from the manifests themselves, with a reader for the plain block
 YAML those files are written in (no YAML library needed): per document, kind, metadata.name,
-metadata.namespace, status.podIP and status.podIPs[].ip."""
+metadata.namespace, metadata.labels (block style), status.podIP and status.podIPs[].ip."""
 
 import ipaddress
 import json
 import os
 import re
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
 
 from pwtest import SOURCE_ROOT
 
@@ -29,7 +31,7 @@ def _scalar(v):
 
 
 def read_objects(manifests_dir):
-    """[{'kind', 'name', 'namespace', 'ips': [...]}] of every document of the directory."""
+    """[{'kind', 'name', 'namespace', 'labels', 'ips'}] of every document of the directory."""
     objs = []
     for fn in sorted(os.listdir(manifests_dir)):
         if not fn.endswith((".yaml", ".yml")) or fn.startswith("."):
@@ -37,7 +39,7 @@ def read_objects(manifests_dir):
         with open(os.path.join(manifests_dir, fn)) as f:
             docs = re.split(r"(?m)^---[ \t]*$", f.read())
         for doc in docs:
-            kind, name, ns, ips, top = None, None, "default", [], None
+            kind, name, ns, ips, top, labels, sub = None, None, "default", [], None, {}, None
             for line in doc.splitlines():
                 if not line.strip() or line.lstrip().startswith("#"):
                     continue
@@ -46,6 +48,11 @@ def read_objects(manifests_dir):
                     if top == "kind":
                         kind = _scalar(val)
                     continue
+                if not line.startswith("   "):
+                    sub = line.strip().partition(":")[0]
+                m = re.match(r"^    ([^\s:#][^:]*):\s*(\S.*)$", line)
+                if m and top == "metadata" and sub == "labels":
+                    labels[_scalar(m.group(1))] = _scalar(m.group(2))
                 m = re.match(r"^  (name|namespace|podIP):\s*(\S.*)$", line)
                 if m and top == "metadata" and m.group(1) == "name":
                     name = _scalar(m.group(2))
@@ -58,13 +65,13 @@ def read_objects(manifests_dir):
                     ips.append(_scalar(m.group(1)))
             if kind is not None:
                 assert name, "%s: a %s without metadata.name" % (fn, kind)
-                objs.append({"kind": kind, "name": name, "namespace": ns,
+                objs.append({"kind": kind, "name": name, "namespace": ns, "labels": labels,
                              "ips": list(dict.fromkeys(ips))})
     return objs
 
 
 def read_pods(manifests_dir):
-    """{'namespace/name': {'name', 'namespace', 'ips': [...]}} of every Pod document."""
+    """{'namespace/name': {'name', 'namespace', 'labels', 'ips'}} of every Pod document."""
     return {"%s/%s" % (o["namespace"], o["name"]): o for o in read_objects(manifests_dir)
             if o["kind"] == "Pod"}
 
@@ -213,7 +220,6 @@ except OSError as e:
 
 def serve(pod, tcp_ports=(), udp_ports=(), lifetime=120):
     """Echo servers in @pod on every address (IPv4 and IPv6), one process; returns the Popen."""
-    import subprocess
     p = subprocess.Popen(["ip", "netns", "exec", pod.ns, "/usr/bin/python3", "-c", SERVE,
                           ",".join(str(x) for x in sorted(set(tcp_ports))),
                           ",".join(str(x) for x in sorted(set(udp_ports))), str(lifetime)],
@@ -228,7 +234,6 @@ def serve(pod, tcp_ports=(), udp_ports=(), lifetime=120):
 def probe(pod, proto, addr, port, timeout=1.5):
     """One connection from @pod: 'ok' (echoed), 'timeout' (no answer: dropped on the way),
     'refused' (reset, or ICMP port unreachable) or 'error ...'."""
-    import subprocess
     try:
         r = subprocess.run(["ip", "netns", "exec", pod.ns, "/usr/bin/python3", "-c", PROBE,
                             proto, addr, str(port), str(timeout)], capture_output=True,
@@ -240,6 +245,5 @@ def probe(pod, proto, addr, port, timeout=1.5):
 
 def probe_all(jobs, workers=8):
     """Run probe(*job) for each job of @jobs concurrently; the results, in order."""
-    from concurrent.futures import ThreadPoolExecutor
     with ThreadPoolExecutor(max_workers=workers) as ex:
         return list(ex.map(lambda j: probe(*j), jobs))
