@@ -56,6 +56,9 @@ struct cg_stats {
  */
 int cg_generate(const struct cg_params *p, struct pw_model **ret_model, struct cg_stats *st);
 
+/** The generator's random numbers (xorshift64*): the next of @p state (never 0). */
+uint64_t cg_rand(uint64_t *state);
+
 /** Endpoint pods with the same namespace and labels. */
 struct cg_group {
 	const char *ns;

@@ -397,8 +397,31 @@ parse_addr(const json_t *v, struct pw_ip *ip)
 	return -EINVAL;
 }
 
+/* The policies that select @pod and isolate it in direction @egress (for explaining a
+ * denial: these are the policies whose rules could have allowed the flow). */
 static json_t *
-dir_json(const struct pw_explain_dir *d, const struct pw_model *model, const struct pw_ip *ip)
+isolated_by(const struct pw_model *model, const struct pw_pod *pod, bool egress)
+{
+	json_t *arr = json_array();
+	unsigned int i;
+
+	for (i = 0; i < pw_model_nb_policies(model); i++) {
+		const struct pw_policy *p = pw_model_policy_at(model, i);
+		bool isolates = egress ? p->isolates_egress : p->isolates_ingress;
+		char buf[400];
+
+		if (!isolates || strcmp(p->ns, pod->ns) != 0 ||
+			!pw_selector_matches(&p->pod_selector, &pod->labels))
+			continue;
+		snprintf(buf, sizeof(buf), "%s/%s", p->ns, p->name);
+		json_array_append_new(arr, json_string(buf));
+	}
+	return arr;
+}
+
+static json_t *
+dir_json(const struct pw_explain_dir *d, const struct pw_model *model, const struct pw_ip *ip,
+	bool egress)
 {
 	const struct pw_pod *pod = pw_model_pod_by_ip(model, ip);
 	json_t *o = json_pack("{s:s, s:b, s:b, s:i}", "decision", pw_explain_state_name(d->state),
@@ -408,6 +431,8 @@ dir_json(const struct pw_explain_dir *d, const struct pw_model *model, const str
 	if (pod != NULL) {
 		snprintf(buf, sizeof(buf), "%s/%s", pod->ns, pod->name);
 		json_object_set_new(o, "pod", json_string(buf));
+		if (d->enforced)
+			json_object_set_new(o, "isolated_by", isolated_by(model, pod, egress));
 	} else {
 		json_object_set_new(o, "pod", json_null());
 	}
@@ -430,16 +455,19 @@ pw_policy_ctl_explain(
 	struct pw_ip from, to;
 	struct pw_pkt_meta meta;
 	struct pw_explain ex;
-	uint8_t proto = 6;
+	uint8_t proto = 0;
 
 	if (parse_addr(json_object_get(req, "from"), &from) != 0 ||
 		parse_addr(json_object_get(req, "to"), &to) != 0 || from.family != to.family) {
 		snprintf(err, err_len, "'from' and 'to' must be IP addresses of one family");
 		return -EINVAL;
 	}
-	if (json_object_get(req, "proto") != NULL &&
-		parse_proto(json_object_get(req, "proto"), &proto) != 0) {
+	if (parse_proto(json_object_get(req, "proto"), &proto) != 0) {
 		snprintf(err, err_len, "'proto' must be tcp, udp, sctp, icmp, icmpv6 or 0..255");
+		return -EINVAL;
+	}
+	if (port == NULL && (proto == 6 || proto == 17 || proto == 132)) {
+		snprintf(err, err_len, "'port' is required for tcp, udp and sctp");
 		return -EINVAL;
 	}
 	if (port != NULL &&
@@ -463,8 +491,8 @@ pw_policy_ctl_explain(
 		return -EIO;
 	}
 	*ret = json_pack("{s:I, s:b, s:o, s:o}", "generation", (json_int_t)ex.generation, "allowed",
-		ex.allowed, "egress", dir_json(&ex.egress, pc->model, &from), "ingress",
-		dir_json(&ex.ingress, pc->model, &to));
+		ex.allowed, "egress", dir_json(&ex.egress, pc->model, &from, true), "ingress",
+		dir_json(&ex.ingress, pc->model, &to, false));
 	return *ret != NULL ? 0 : -ENOMEM;
 }
 

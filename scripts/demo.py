@@ -38,7 +38,8 @@ STEPS = [
      lambda src, dst: True),
     ("backend-ingress-deny", ["backend-ingress-deny.yaml"],
      lambda src, dst: dst != "backend"),
-    ("backend-ingress-deny + backend-allow-ingress-frontend", ["backend-allow-ingress-frontend.yaml"],
+    ("backend-ingress-deny + backend-allow-ingress-frontend",
+     ["backend-allow-ingress-frontend.yaml"],
      lambda src, dst: dst != "backend" or src == "frontend"),
 ]
 

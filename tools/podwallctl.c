@@ -541,6 +541,15 @@ render_explain_dir(const char *dir, json_t *d)
 		json_string_value(json_object_get(d, "decision")) ?: "-");
 	if (pol != NULL)
 		printf(": %s %s", pol, json_string_value(json_object_get(d, "rule")) ?: "");
+	if (!json_is_true(json_object_get(d, "allowed"))) {
+		json_t *by = json_object_get(d, "isolated_by"), *v;
+		size_t i;
+
+		printf(" (isolated by");
+		json_array_foreach (by, i, v)
+			printf("%s %s", i == 0 ? "" : ",", json_string_value(v));
+		printf(")");
+	}
 	printf("\n");
 }
 
@@ -587,7 +596,7 @@ static const struct command commands[] = {
 	{ "stats", "", "show packet and drop counters", 0, 0, build_simple, render_stats },
 	{ "stats-reset", "", "zero the counters", 0, 0, build_simple, render_done },
 	{ "help", "", "list the daemon's commands", 0, 0, build_simple, render_help },
-	{ "explain", "--from IP --to IP [--proto P] [--port N]",
+	{ "explain", "--from IP --to IP --proto P [--port N]",
 		"which policy and rule decide a flow, per direction", 4, 8, build_explain,
 		render_explain },
 	{ "policies", "", "packets each policy allowed or denied on the live table", 0, 0,

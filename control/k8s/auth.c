@@ -581,8 +581,8 @@ int
 pw_k8s_token_refresh(struct pw_k8s_token *t, const char *path, bool force, bool *ret_changed)
 {
 	struct stat st;
-	size_t cap, start, end, i;
-	char *buf, *value;
+	size_t cap = 0, start, end, i;
+	char *buf = NULL, *value;
 	int rc;
 
 	if (ret_changed != NULL)

@@ -365,7 +365,8 @@ pw_k8s_object_id(const json_t *obj, const struct pw_k8s_resource *r, const char 
 	rv = str_member(meta, "resourceVersion");
 	if (r->namespaced)
 		ns = str_member(meta, "namespace");
-	if (name == NULL || rv == NULL || ns == NULL)
+	if (name == NULL || rv == NULL || ns == NULL || strlen(name) > PW_K8S_MAX_NAME ||
+		strlen(ns) > PW_K8S_MAX_NS || strchr(name, '/') != NULL || strchr(ns, '/') != NULL)
 		return -EINVAL;
 	*ret_ns = ns;
 	*ret_name = name;
@@ -396,8 +397,8 @@ check_object(json_t *obj, const struct pw_k8s_resource *r, char *err, size_t err
 		return -EINVAL;
 	}
 	if (pw_k8s_object_id(obj, r, &ns, &name, &rv) != 0) {
-		snprintf(err, err_len, "a %s without metadata.name, %sresourceVersion", r->kind,
-			r->namespaced ? "namespace or " : "");
+		snprintf(err, err_len, "a %s without a valid metadata.name, %sresourceVersion",
+			r->kind, r->namespaced ? "namespace or " : "");
 		return -EINVAL;
 	}
 	if ((kind == NULL && json_object_set_new(obj, "kind", json_string(r->kind)) != 0) ||

@@ -25,6 +25,11 @@
 #define PW_K8S_MAX_LINE (16 * 1024 * 1024)
 /** Items per list page requested (the "limit" parameter). */
 #define PW_K8S_PAGE_SIZE 500
+/** Longest namespace and name accepted (Kubernetes' own limits: DNS label, subdomain). */
+#define PW_K8S_MAX_NS 63
+#define PW_K8S_MAX_NAME 253
+/** Size of a "namespace/name" key, NUL included. */
+#define PW_K8S_KEY_LEN (PW_K8S_MAX_NS + 1 + PW_K8S_MAX_NAME + 1)
 /** Size of the error messages written by this module, NUL included. */
 #define PW_K8S_ERR_LEN 256
 
@@ -173,9 +178,9 @@ struct pw_k8s_event {
 /**
  * Decode one watch line of resource @p r. Strict: the line must be a JSON object with a known
  * "type" and an "object" that is a JSON object; ADDED, MODIFIED and DELETED objects must be of
- * the resource's kind (or have no kind: it is filled in) and have metadata.name,
- * metadata.resourceVersion and, for namespaced resources, metadata.namespace as non-empty
- * strings; a BOOKMARK must have metadata.resourceVersion. An ERROR event always decodes (its
+ * the resource's kind (or have no kind: it is filled in) and have metadata.name (at most
+ * PW_K8S_MAX_NAME bytes, no '/'), metadata.resourceVersion and, for namespaced resources,
+ * metadata.namespace (at most PW_K8S_MAX_NS bytes, no '/') as non-empty strings; a BOOKMARK must have metadata.resourceVersion. An ERROR event always decodes (its
  * Status may be empty).
  * @param ret
  *   The event; on success release it with pw_k8s_event_clear(). Zeroed on failure.

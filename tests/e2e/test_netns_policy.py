@@ -1,5 +1,6 @@
-"""End to end: the tutorials' policies enforced on real traffic. Every pod of three example
-scenarios (config/examples/policies/: web-api-db, frontend-backend, app-db-dns) and the
+"""End to end: the tutorials' policies enforced on real traffic. Every pod of four example
+scenarios (config/examples/policies/: web-api-db, frontend-backend, app-db-dns,
+allow-access-label) and the
 stand-in internet host is a network namespace with the address its manifest gives it, behind
 a net_af_packet port of podwall in bridge mode, with `policy.source: manifests` watching a
 temporary copy of the scenarios' manifests.
@@ -14,12 +15,15 @@ as in the tutorials, and each change must be in force within a second:
    not-frontend stays out (policies are additive), and explain names the allowing rule.
 2. Removing web-api-db's db-policy opens the database to the web pod; putting it back closes
    it again while the API pod keeps its access.
+3. As in the allow-access tutorial, the client pod gets the label allow-access=true (its
+   manifest is rewritten): the server, closed to it before, now accepts it.
 
 ARP always passes (policy applies to IP only), and the bridge learns the pods' MACs."""
 
 import os
 import re
 import shutil
+import signal
 import sys
 import time
 
@@ -28,7 +32,7 @@ from pwtest import Podwall, check, log, require_root  # noqa: E402
 from pwnetns import PodNet  # noqa: E402
 from pwscenario import Scenario, probe_all, serve  # noqa: E402
 
-SCENARIOS = ["web-api-db", "frontend-backend", "app-db-dns"]
+SCENARIOS = ["web-api-db", "frontend-backend", "app-db-dns", "allow-access-label"]
 LATE = ("frontend-backend", "backend-allow-ingress-frontend.yaml")
 DB_POLICY = ("web-api-db", "db-policy.yaml")
 TIMEOUT = 1.5       # a blocked connection is one that gets no answer in this long
@@ -110,8 +114,9 @@ def try_connections(fails, net, cases, what):
         if got != want:
             bad.append("%s: %s: got %s, expected %s (%s)" % (sc.name, c, got, want, c.why))
     fails.check(not bad, "%s: %d connections (%d allowed, %d blocked) behave, in %.1f s%s" %
-          (what, len(cases), sum(1 for x in cases if x[2]), sum(1 for x in cases if not x[2]),
-           time.time() - t0, "" if not bad else ":\n  " + "\n  ".join(bad)))
+                (what, len(cases), sum(1 for x in cases if x[2]),
+                 sum(1 for x in cases if not x[2]), time.time() - t0,
+                 "" if not bad else ":\n  " + "\n  ".join(bad)))
 
 
 def generation(pw):
@@ -141,6 +146,8 @@ def find(sc, src, dst, port, ipv6=False):
 
 def main():
     require_root()
+    # A test runner's SIGTERM (timeout) still runs the clean-up below.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     t_start = time.time()
     scs = {n: Scenario(n) for n in SCENARIOS}
     net = Net(scs.values())
@@ -163,7 +170,7 @@ def main():
 
             watched = pw.path("manifests")
             os.mkdir(watched)
-            copy_manifests(scs.values(), watched, {LATE, })
+            copy_manifests(scs.values(), watched, {LATE})
             pw.configure(mode="bridge", ports=[(p.name[:31], p.device(i))
                                                for i, p in enumerate(pods)],
                          before_sync="fail-closed", manifests_dir=watched, node="node-1")
@@ -252,16 +259,37 @@ def main():
                         "explain web -> db:3306: denied at db's ingress (%s)" %
                         e["ingress"]["decision"])
 
+            # Live change 3: `kubectl label pod client allow-access=true`.
+            aal = scs["allow-access-label"]
+            cl_srv = find(aal, "client", "server", 80)
+            pods_file = os.path.join(watched, fname(aal, "10-pods.yaml"))
+            with open(pods_file) as f:
+                text = f.read()
+            relabelled = text.replace("  name: client\n  namespace: default\n",
+                                      "  name: client\n  namespace: default\n  labels:\n"
+                                      "    allow-access: \"true\"\n")
+            check(relabelled != text, "client's manifest relabelled")
+            g0 = generation(pw)
+            t0 = time.time()
+            with open(pods_file + ".tmp", "w") as f:
+                f.write(relabelled)
+            os.rename(pods_file + ".tmp", pods_file)
+            g1, delay = wait_generation(pw, g0, t0)
+            fails.check(delay < SWAP_LIMIT, "client labelled allow-access=true: generation "
+                        "%d -> %d live after %.0f ms" % (g0, g1, delay * 1000))
+            try_connections(fails, net, [(aal, cl_srv, True)], "client relabelled")
+            e = explain(pw, aal, cl_srv)
+            fails.check(e["allowed"] and e["ingress"].get("policy") ==
+                        "default/simple-network-policy",
+                        "explain client -> server:80: allowed by %s %s" %
+                        (e["ingress"].get("policy"), e["ingress"].get("rule")))
+
             pol = pw.ctl_json("policies")
             log(pw.ctl("policies").stdout)
-            # Hits count on the live table: since the last change, the two web-api-db
-            # connections.
-            fails.check(pol.get("default/db-policy", {}).get("ingress", 0) > 0 and
-                        pol.get("(isolated, no rule matched)", {}).get("denied", 0) > 0,
-                        "podwallctl policies: db-policy allowed %s ingress packets, %s denied "
-                        "with no rule matched" %
-                        (pol.get("default/db-policy", {}).get("ingress"),
-                         pol.get("(isolated, no rule matched)", {}).get("denied")))
+            # Hits count on the live table: since the last change, the relabelled client.
+            fails.check(pol.get("default/simple-network-policy", {}).get("ingress", 0) > 0,
+                        "podwallctl policies: simple-network-policy allowed %s ingress packets" %
+                        pol.get("default/simple-network-policy", {}).get("ingress"))
             stats = pw.ctl_json("stats")
             fails.check(stats["drops"].get("policy_deny", 0) > 0,
                         "policy drops counted: %s" % stats["drops"])

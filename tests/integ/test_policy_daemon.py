@@ -79,8 +79,9 @@ def main():
         check(e["egress"]["decision"] == "not isolated" and e["egress"]["pod"] == "shop/api",
               "the egress side of api is not isolated")
         e = explain(pw, "10.30.0.2", "10.30.0.3", 8080)
-        check(not e["allowed"] and e["ingress"]["decision"] == "isolated, no rule matched",
-              "web -> db:8080 denied: isolated, no rule matched")
+        check(not e["allowed"] and e["ingress"]["decision"] == "isolated, no rule matched" and
+              e["ingress"]["isolated_by"] == ["shop/db-from-api"],
+              "web -> db:8080 denied: isolated by shop/db-from-api, no rule matched")
         e = explain(pw, "10.30.0.1", "10.30.0.3", 5432)
         check(not e["allowed"], "api -> db:5432 denied (the named port is 8080)")
         e = explain(pw, "10.30.0.3", "10.30.0.2", 80, proto="udp")
@@ -93,6 +94,10 @@ def main():
         bad = pw.request(json.dumps({"cmd": "explain", "from": "nope", "to": "10.30.0.3"}))
         check(not bad["ok"] and bad["error"]["code"] == "bad_request",
               "explain with a bad address: bad_request")
+        bad = pw.request(json.dumps({"cmd": "explain", "from": "10.30.0.1", "to": "10.30.0.3",
+                                     "proto": "tcp"}))
+        check(not bad["ok"] and "port" in bad["error"]["message"],
+              "explain of tcp without a port: bad_request, not a guess")
 
         # Live edit: also allow web. Within milliseconds, one new generation.
         pol = json.loads(json.dumps(DB_POLICY))

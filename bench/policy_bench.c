@@ -1,0 +1,724 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * podwall-policy-bench: the policy engine at cluster scale (bench/README.md).
+ *
+ * For each scale (pods/policies) and each locality case it generates a cluster
+ * (cluster_gen.h), builds the snapshot the daemon would publish (pw_snapshot_build(): compile
+ * + rte_acl + address maps) several times, then runs the worker's own per-burst decision
+ * (pw_decide_burst()) over a synthetic traffic mix, and beside it, in the same process, a
+ * naive per-IP compile of the same policies into one rte_acl table over the raw IPv4 5-tuple
+ * (DESIGN decision 1's baseline). Verdicts are checked three ways: two podwall passes agree,
+ * a sample agrees with the reference evaluator, and the naive table agrees packet by packet.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/resource.h>
+
+#include <rte_eal.h>
+#include <rte_acl.h>
+#include <rte_byteorder.h>
+#include <rte_cycles.h>
+#include <rte_errno.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+
+#include "cluster_gen.h"
+#include "control/aclbuild.h"
+#include "control/model/compile.h"
+#include "control/model/refeval.h"
+#include "dataplane/decide.h"
+#include "naive_acl.h"
+#include "podwall/pw_explain.h"
+
+#define BURST 32
+#define MAX_SCALES 8
+#define MAX_BUILDS 9
+#define MAX_REPS 15
+
+struct opts {
+	unsigned int pods[MAX_SCALES], policies[MAX_SCALES], nb_scales;
+	bool case_node, case_all;
+	uint64_t seed;
+	unsigned int builds, reps, packets, ref_sample;
+	double secs;
+	uint64_t naive_max;
+	const char *json, *csv, *mem;
+	bool huge;
+};
+
+/* One scale × locality case. */
+struct result {
+	unsigned int pods, policies;
+	const char *node; /* NULL: every pod local */
+	struct cg_stats gen;
+	double gen_ms;
+	struct pw_snapshot_info info; /* of the median build */
+	double compile_ms, acl_ms, total_ms, total_min, total_max;
+	double build_rss_mb, maxrss_mb;
+	struct cg_mix mix;
+	unsigned int denied, ref_checked, ref_mismatch;
+	bool stable;
+	double mpps, mpps_min, mpps_max, cpp;
+	uint64_t nv_rules;
+	bool nv_built;
+	char nv_note[64];
+	double nv_count_ms, nv_build_ms, nv_mb, nv_mpps, nv_min, nv_max, nv_cpp;
+	unsigned int nv_mismatch;
+};
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double
+median(double *v, unsigned int n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* A field of /proc/self/status in MB ("VmRSS", "VmHWM"), or 0. */
+static double
+proc_mb(const char *field)
+{
+	char line[256];
+	size_t len = strlen(field);
+	double kb = 0;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (strncmp(line, field, len) == 0 && line[len] == ':')
+			kb = strtod(line + len + 1, NULL);
+	}
+	fclose(f);
+	return kb / 1024;
+}
+
+/* Reset VmHWM to the current RSS (Linux >= 4.0: "5" to clear_refs). */
+static void
+reset_peak_rss(void)
+{
+	FILE *f = fopen("/proc/self/clear_refs", "w");
+
+	if (f != NULL) {
+		(void)fputs("5", f);
+		fclose(f);
+	}
+}
+
+static double
+maxrss_mb(void)
+{
+	struct rusage ru;
+
+	return getrusage(RUSAGE_SELF, &ru) == 0 ? (double)ru.ru_maxrss / 1024 : 0;
+}
+
+static uint64_t
+heap_bytes(void)
+{
+	struct rte_malloc_socket_stats st;
+	unsigned int i;
+	uint64_t sum = 0;
+
+	for (i = 0; i < rte_socket_count(); i++) {
+		if (rte_malloc_get_socket_stats(rte_socket_id_by_idx(i), &st) == 0)
+			sum += st.heap_allocsz_bytes;
+	}
+	return sum;
+}
+
+/* ---- Classification passes ------------------------------------------------------------- */
+
+/* One pass over the mix in bursts; @deny (optional) gets each verdict. @return denials. */
+typedef unsigned int (*pass_fn)(void *ctx, const struct pw_pkt_meta *m, unsigned int n,
+	uint8_t *deny);
+
+struct pw_pass_ctx {
+	const struct pw_snapshot *snap;
+	struct pw_cls_scratch *sc;
+	uint16_t reason[BURST];
+};
+
+static unsigned int
+pw_pass(void *arg, const struct pw_pkt_meta *m, unsigned int n, uint8_t *deny)
+{
+	struct pw_pass_ctx *c = arg;
+	unsigned int off, j, denied = 0;
+
+	for (off = 0; off < n; off += BURST) {
+		uint16_t nb = (uint16_t)RTE_MIN(BURST, n - off);
+
+		memset(c->reason, 0, sizeof(c->reason));
+		pw_decide_burst(c->snap, false, m + off, c->reason, nb, c->sc, 0);
+		for (j = 0; j < nb; j++) {
+			denied += c->reason[j] != 0;
+			if (deny != NULL)
+				deny[off + j] = c->reason[j] != 0;
+		}
+	}
+	return denied;
+}
+
+static void
+measure(pass_fn fn, void *ctx, const struct pw_pkt_meta *m, unsigned int n, const struct opts *o,
+	double *mpps, double *mn, double *mx, double *cpp)
+{
+	double rates[MAX_REPS], cycles[MAX_REPS];
+	uint64_t hz = rte_get_tsc_hz();
+	unsigned int r;
+
+	(void)fn(ctx, m, n, NULL); /* warm the caches */
+	for (r = 0; r < o->reps; r++) {
+		uint64_t t0 = rte_rdtsc(), t, pkts = 0;
+
+		do {
+			(void)fn(ctx, m, n, NULL);
+			pkts += n;
+			t = rte_rdtsc() - t0;
+		} while ((double)t < o->secs * (double)hz);
+		rates[r] = (double)pkts / ((double)t / (double)hz) / 1e6;
+		cycles[r] = (double)t / (double)pkts;
+	}
+	*cpp = median(cycles, o->reps);
+	*mpps = median(rates, o->reps);
+	*mn = rates[0];
+	*mx = rates[o->reps - 1];
+}
+
+/* ---- One case --------------------------------------------------------------------------- */
+
+/* The sample of packets the reference evaluator decides too: mismatches. */
+static void
+ref_check(const struct pw_model *model, struct result *res, const struct pw_pkt_meta *m,
+	unsigned int n, const uint8_t *deny, unsigned int sample)
+{
+	unsigned int i, step = sample != 0 && n > sample ? n / sample : 1;
+
+	for (i = 0; i < n && sample != 0; i += step) {
+		struct pw_flow f = { .proto = m[i].proto, .dport = pw_cls_dport(&m[i]) };
+		struct pw_verdict_pair vp;
+
+		f.src.family = f.dst.family = 4;
+		f.src.addr = m[i].src;
+		f.dst.addr = m[i].dst;
+		pw_ref_evaluate(model, res->node, &f, &vp);
+		res->ref_checked++;
+		res->ref_mismatch += vp.allowed == (deny[i] != 0);
+	}
+}
+
+static void
+run_naive(const struct cg_view *v, struct result *res, const struct pw_pkt_meta *m,
+	unsigned int n, const uint8_t *pw_deny, const struct opts *o, unsigned int tag)
+{
+	struct rte_acl_ctx *acl = NULL;
+	struct nv_pass *pass = NULL;
+	char name[RTE_ACL_NAMESIZE];
+	uint64_t t0 = now_ns(), mem0;
+	uint8_t *deny = calloc(n, 1);
+	unsigned int i;
+	int rc;
+
+	rc = deny != NULL ? nv_count(v, &res->nv_rules) : -ENOMEM;
+	res->nv_count_ms = (double)(now_ns() - t0) / 1e6;
+	if (rc == 0 && res->nv_rules > o->naive_max) {
+		snprintf(res->nv_note, sizeof(res->nv_note), "skipped: %" PRIu64 " rules",
+			res->nv_rules);
+		goto out;
+	}
+	if (rc == 0)
+		fprintf(stderr, "  naive: %" PRIu64 " rules, building...\n", res->nv_rules);
+	snprintf(name, sizeof(name), "pwnaive_%u", tag);
+	mem0 = heap_bytes();
+	t0 = now_ns();
+	if (rc == 0)
+		rc = nv_build(v, name, &acl, &res->nv_rules);
+	res->nv_build_ms = (double)(now_ns() - t0) / 1e6;
+	res->nv_mb = (double)(heap_bytes() - mem0) / (1 << 20);
+	if (rc == 0)
+		rc = nv_pass_create(acl, &pass);
+	if (rc != 0) {
+		snprintf(res->nv_note, sizeof(res->nv_note), "failed: %s", strerror(-rc));
+		goto out;
+	}
+	res->nv_built = true;
+	(void)nv_pass_run(pass, m, n, deny);
+	for (i = 0; i < n; i++)
+		res->nv_mismatch += deny[i] != pw_deny[i];
+	fprintf(stderr, "  naive: classify...\n");
+	measure(nv_pass_run, pass, m, n, o, &res->nv_mpps, &res->nv_min, &res->nv_max,
+		&res->nv_cpp);
+out:
+	nv_pass_free(pass);
+	rte_acl_free(acl);
+	free(deny);
+}
+
+static int
+run_case(const struct pw_model *model, struct result *res, const struct opts *o, unsigned int tag)
+{
+	static uint64_t generation;
+	struct pw_aclbuild_params prm = { .nb_workers = 1, .socket_id = SOCKET_ID_ANY };
+	double compile[MAX_BUILDS], acl[MAX_BUILDS], total[MAX_BUILDS];
+	struct pw_snapshot *snap = NULL;
+	struct pw_pass_ctx pc = { 0 };
+	struct pw_pkt_meta *m = NULL;
+	struct cg_view *v = NULL;
+	uint8_t *deny = NULL, *deny2 = NULL;
+	unsigned int b, n = o->packets, d2;
+	char err[256];
+	int rc = 0;
+
+	for (b = 0; b < o->builds; b++) {
+		double rss0;
+
+		pw_snapshot_free(snap);
+		snap = NULL;
+		reset_peak_rss();
+		rss0 = proc_mb("VmRSS");
+		prm.generation = ++generation;
+		rc = pw_snapshot_build(model, res->node, &prm, &snap, err, sizeof(err));
+		if (rc != 0) {
+			fprintf(stderr, "policy-bench: build: %s\n", err);
+			return rc;
+		}
+		res->build_rss_mb = RTE_MAX(res->build_rss_mb, proc_mb("VmHWM") - rss0);
+		compile[b] = (double)snap->info.compile_ns / 1e6;
+		acl[b] = (double)snap->info.acl_build_ns / 1e6;
+		total[b] = (double)snap->info.build_ns / 1e6;
+		fprintf(stderr, "  build %u: compile %.1f ms, acl %.1f ms, total %.1f ms\n", b + 1,
+			compile[b], acl[b], total[b]);
+	}
+	res->info = snap->info;
+	res->compile_ms = median(compile, o->builds);
+	res->acl_ms = median(acl, o->builds);
+	res->total_ms = median(total, o->builds);
+	res->total_min = total[0];
+	res->total_max = total[o->builds - 1];
+	res->maxrss_mb = maxrss_mb();
+
+	rc = cg_view_create(model, res->node, &v);
+	m = calloc(n, sizeof(*m));
+	deny = calloc(n, 1);
+	deny2 = calloc(n, 1);
+	pc.snap = snap;
+	pc.sc = rte_zmalloc("pw_cls", sizeof(*pc.sc), RTE_CACHE_LINE_SIZE);
+	if (rc != 0 || m == NULL || deny == NULL || deny2 == NULL || pc.sc == NULL) {
+		rc = rc != 0 ? rc : -ENOMEM;
+		goto out;
+	}
+	rc = cg_traffic(v, o->seed ^ 0x7aff1cull, m, n, &res->mix);
+	if (rc != 0)
+		goto out;
+	res->denied = pw_pass(&pc, m, n, deny);
+	d2 = pw_pass(&pc, m, n, deny2);
+	res->stable = d2 == res->denied && memcmp(deny, deny2, n) == 0;
+	fprintf(stderr, "  reference check of %u packets...\n", o->ref_sample);
+	ref_check(model, res, m, n, deny, o->ref_sample);
+	fprintf(stderr, "  podwall: classify...\n");
+	measure(pw_pass, &pc, m, n, o, &res->mpps, &res->mpps_min, &res->mpps_max, &res->cpp);
+	if (o->naive_max != 0)
+		run_naive(v, res, m, n, deny, o, tag);
+	else
+		snprintf(res->nv_note, sizeof(res->nv_note), "not run");
+out:
+	rte_free(pc.sc);
+	free(m);
+	free(deny);
+	free(deny2);
+	cg_view_free(v);
+	pw_snapshot_free(snap);
+	return rc;
+}
+
+/* ---- Report ------------------------------------------------------------------------------ */
+
+static const char *
+case_name(const struct result *r)
+{
+	return r->node != NULL ? "node" : "all-local";
+}
+
+/* The 1k-pod result of the same case, for the classify ratio, or NULL. */
+static const struct result *
+base_of(const struct result *res, unsigned int nb, const struct result *r)
+{
+	unsigned int i;
+
+	for (i = 0; i < nb; i++) {
+		if (res[i].pods == res[0].pods && (res[i].node == NULL) == (r->node == NULL))
+			return &res[i];
+	}
+	return NULL;
+}
+
+static void
+print_table(const struct result *res, unsigned int nb)
+{
+	unsigned int i;
+
+	for (i = 0; i < nb; i++) {
+		const struct result *r = &res[i], *base = base_of(res, nb, r);
+		const struct pw_snapshot_info *in = &r->info;
+		double mem = (double)(in->acl_mem_bytes + in->hash_mem_bytes) / (1 << 20);
+		bool big = r->pods >= 100000;
+
+		printf("\n== %u pods / %u policies, %s (%u local pods, %u namespaces, %u deployments)\n",
+			r->pods, r->policies, case_name(r),
+			r->node != NULL ? r->gen.nb_local_pods : r->gen.nb_pods, r->gen.nb_namespaces,
+			r->gen.nb_deployments);
+		printf("  policies: %u default-deny, %u egress, %u ipBlock, %u endPort, %u named port, "
+		       "%u namespaceSelector, %u matchExpressions\n",
+			r->gen.nb_default_deny, r->gen.nb_egress, r->gen.nb_ipblock,
+			r->gen.nb_port_range, r->gen.nb_named_port, r->gen.nb_ns_selector,
+			r->gen.nb_match_expr);
+		printf("  %-28s %14s %14s %10s\n", "", "podwall", "naive per-IP", "ratio");
+		printf("  %-28s %14u %14s\n", "identities", in->nb_identities, "-");
+		printf("  %-28s %14u %14s\n", "policy rules", in->nb_rules, "-");
+		printf("  %-28s %7u+%-6u %14" PRIu64 " %9.1fx\n", "ACL rules (v4+v6 | v4)",
+			in->nb_acl_rules4, in->nb_acl_rules6, r->nv_rules,
+			(double)r->nv_rules / RTE_MAX(1.0, (double)in->nb_acl_rules4));
+		printf("  %-28s %14.1f %14s\n", "compile ms (median)", r->compile_ms, "-");
+		printf("  %-28s %14.1f %14.1f\n", "ACL build ms", r->acl_ms,
+			r->nv_built ? r->nv_build_ms : 0.0);
+		printf("  %-28s %14.1f   [%.1f..%.1f]\n", "total build ms", r->total_ms, r->total_min,
+			r->total_max);
+		printf("  %-28s %14.1f %14.1f\n", "ACL memory MB",
+			(double)in->acl_mem_bytes / (1 << 20), r->nv_built ? r->nv_mb : 0.0);
+		printf("  %-28s %14.1f\n", "address maps MB", (double)in->hash_mem_bytes / (1 << 20));
+		printf("  %-28s %14.1f   (process peak %.0f MB)\n", "build peak RSS growth MB",
+			r->build_rss_mb, r->maxrss_mb);
+		printf("  %-28s %14.2f %14.2f %9.2fx\n", "classify Mpps/core (median)", r->mpps,
+			r->nv_built ? r->nv_mpps : 0.0, r->nv_built ? r->mpps / r->nv_mpps : 0.0);
+		printf("  %-28s   [%.2f..%.2f]   [%.2f..%.2f]\n", "  min..max", r->mpps_min,
+			r->mpps_max, r->nv_min, r->nv_max);
+		printf("  %-28s %14.1f %14.1f\n", "cycles/packet", r->cpp,
+			r->nv_built ? r->nv_cpp : 0.0);
+		if (!r->nv_built)
+			printf("  naive: %s (counted in %.0f ms)\n", r->nv_note, r->nv_count_ms);
+		printf("  mix: %u by policy, %u random, %u external, %u dns; denied %u (%.0f%%); "
+		       "stable %s; reference %u/%u agree; naive disagrees on %u\n",
+			r->mix.by_policy, r->mix.random, r->mix.external, r->mix.dns, r->denied,
+			100.0 * r->denied /
+				RTE_MAX(1u, r->mix.by_policy + r->mix.random + r->mix.external +
+						r->mix.dns),
+			r->stable ? "yes" : "NO", r->ref_checked - r->ref_mismatch, r->ref_checked,
+			r->nv_mismatch);
+		if (base != NULL && base != r)
+			printf("  classify vs %u pods: %.2fx (target >= 0.8: %s)\n", base->pods,
+				r->mpps / base->mpps, r->mpps >= 0.8 * base->mpps ? "met" : "MISSED");
+		if (big)
+			printf("  targets: build %.0f ms <= 1000: %s; snapshot %.0f MB, build peak "
+			       "%.0f MB <= 256: %s\n",
+				r->total_ms, r->total_ms <= 1000 ? "met" : "MISSED", mem,
+				r->build_rss_mb,
+				mem <= 256 && r->build_rss_mb <= 256 ? "met" : "MISSED");
+	}
+}
+
+/* The machine-readable columns of one result: name, value, decimals. */
+struct col {
+	const char *name;
+	double v;
+	int prec;
+};
+
+static unsigned int
+columns(const struct result *r, unsigned int packets, struct col *c)
+{
+	const struct pw_snapshot_info *in = &r->info;
+	unsigned int n = 0;
+
+#define COL(nm, val, p) (c[n++] = (struct col){ (nm), (double)(val), (p) })
+	COL("pods", r->pods, 0);
+	COL("policies", r->policies, 0);
+	COL("identities", in->nb_identities, 0);
+	COL("policy_rules", in->nb_rules, 0);
+	COL("acl_rules4", in->nb_acl_rules4, 0);
+	COL("acl_rules6", in->nb_acl_rules6, 0);
+	COL("compile_ms", r->compile_ms, 2);
+	COL("acl_build_ms", r->acl_ms, 2);
+	COL("total_ms", r->total_ms, 2);
+	COL("total_min_ms", r->total_min, 2);
+	COL("total_max_ms", r->total_max, 2);
+	COL("acl_mb", (double)in->acl_mem_bytes / (1 << 20), 2);
+	COL("hash_mb", (double)in->hash_mem_bytes / (1 << 20), 2);
+	COL("build_rss_mb", r->build_rss_mb, 1);
+	COL("mpps", r->mpps, 3);
+	COL("mpps_min", r->mpps_min, 3);
+	COL("mpps_max", r->mpps_max, 3);
+	COL("cycles_per_pkt", r->cpp, 1);
+	COL("packets", packets, 0);
+	COL("denied", r->denied, 0);
+	COL("ref_checked", r->ref_checked, 0);
+	COL("ref_mismatch", r->ref_mismatch, 0);
+	COL("naive_rules", r->nv_rules, 0);
+	COL("naive_built", r->nv_built, 0);
+	COL("naive_build_ms", r->nv_build_ms, 1);
+	COL("naive_mb", r->nv_mb, 2);
+	COL("naive_mpps", r->nv_mpps, 3);
+	COL("naive_mpps_min", r->nv_min, 3);
+	COL("naive_mpps_max", r->nv_max, 3);
+	COL("naive_cycles_per_pkt", r->nv_cpp, 1);
+	COL("naive_mismatch", r->nv_mismatch, 0);
+#undef COL
+	return n;
+}
+
+static int
+write_file(const char *path, const struct result *res, unsigned int nb, const struct opts *o,
+	bool json)
+{
+	FILE *f = fopen(path, "w");
+	struct col c[40];
+	unsigned int i, j, nc;
+
+	if (f == NULL)
+		return -errno;
+	fprintf(f, json ? "[\n" : "case");
+	for (i = 0; i < nb; i++) {
+		nc = columns(&res[i], o->packets, c);
+		if (!json && i == 0) {
+			for (j = 0; j < nc; j++)
+				fprintf(f, ",%s", c[j].name);
+			fprintf(f, "\n");
+		}
+		fprintf(f, json ? "  {\"case\": \"%s\"" : "%s", case_name(&res[i]));
+		for (j = 0; j < nc; j++)
+			fprintf(f, json ? ", \"%s\": %.*f" : "%.0s,%.*f", c[j].name, c[j].prec, c[j].v);
+		fprintf(f, json ? "}%s\n" : "\n", i + 1 < nb ? "," : "");
+	}
+	if (json)
+		fprintf(f, "]\n");
+	return fclose(f) == 0 ? 0 : -errno;
+}
+
+/* ---- Main ------------------------------------------------------------------------------- */
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+		"usage: podwall-policy-bench [--scales 1k,10k,100k|PODS:POLICIES,...] "
+		"[--cases node,all]\n"
+		"  [--builds 3] [--reps 5] [--secs 1.0] [--packets 65536] [--ref-sample 256]\n"
+		"  [--naive-max RULES (0: no naive)] [--seed N] [--json FILE] [--csv FILE]\n"
+		"  [--huge] [--mem MB (no-huge memory, default 4096)]\n");
+	exit(2);
+}
+
+static void
+parse_scales(struct opts *o, char *arg)
+{
+	char *tok, *save = NULL;
+
+	o->nb_scales = 0;
+	for (tok = strtok_r(arg, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+		unsigned int p, q;
+		char k;
+
+		if (o->nb_scales == MAX_SCALES)
+			usage();
+		if (sscanf(tok, "%u:%u", &p, &q) == 2) {
+			o->pods[o->nb_scales] = p;
+			o->policies[o->nb_scales++] = q;
+		} else if (sscanf(tok, "%u%c", &p, &k) == 2 && (k == 'k' || k == 'K')) {
+			o->pods[o->nb_scales] = p * 1000;
+			o->policies[o->nb_scales++] = p * 100;
+		} else {
+			usage();
+		}
+	}
+}
+
+static void
+parse_opts(int argc, char **argv, struct opts *o)
+{
+	static const struct option longs[] = {
+		{ "scales", required_argument, NULL, 's' }, { "cases", required_argument, NULL, 'c' },
+		{ "builds", required_argument, NULL, 'b' }, { "reps", required_argument, NULL, 'r' },
+		{ "secs", required_argument, NULL, 't' }, { "packets", required_argument, NULL, 'n' },
+		{ "ref-sample", required_argument, NULL, 'R' },
+		{ "naive-max", required_argument, NULL, 'N' }, { "seed", required_argument, NULL, 'S' },
+		{ "json", required_argument, NULL, 'j' }, { "csv", required_argument, NULL, 'C' },
+		{ "huge", no_argument, NULL, 'H' }, { "mem", required_argument, NULL, 'm' },
+		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+	};
+	char def[] = "1k,10k,100k";
+	int c;
+
+	parse_scales(o, def);
+	while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			parse_scales(o, optarg);
+			break;
+		case 'c':
+			o->case_node = strstr(optarg, "node") != NULL;
+			o->case_all = strstr(optarg, "all") != NULL;
+			break;
+		case 'b':
+			o->builds = (unsigned int)RTE_MIN(strtoul(optarg, NULL, 0), MAX_BUILDS);
+			break;
+		case 'r':
+			o->reps = (unsigned int)RTE_MIN(strtoul(optarg, NULL, 0), MAX_REPS);
+			break;
+		case 't':
+			o->secs = strtod(optarg, NULL);
+			break;
+		case 'n':
+			o->packets = (unsigned int)strtoul(optarg, NULL, 0);
+			break;
+		case 'R':
+			o->ref_sample = (unsigned int)strtoul(optarg, NULL, 0);
+			break;
+		case 'N':
+			o->naive_max = strtoull(optarg, NULL, 0);
+			break;
+		case 'S':
+			o->seed = strtoull(optarg, NULL, 0);
+			break;
+		case 'j':
+			o->json = optarg;
+			break;
+		case 'C':
+			o->csv = optarg;
+			break;
+		case 'H':
+			o->huge = true;
+			break;
+		case 'm':
+			o->mem = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (o->builds == 0 || o->reps == 0 || o->packets < BURST || o->nb_scales == 0 ||
+		(!o->case_node && !o->case_all))
+		usage();
+}
+
+/* "model name" of /proc/cpuinfo, for the report. */
+static void
+print_machine(void)
+{
+	char line[256], *p;
+	FILE *f = fopen("/proc/cpuinfo", "r");
+
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
+		if (strncmp(line, "model name", 10) == 0 && (p = strchr(line, ':')) != NULL) {
+			p[strcspn(p, "\n")] = '\0';
+			printf("machine: %s; cores online: %ld; TSC %.2f GHz\n", p + 2,
+				(long)sysconf(_SC_NPROCESSORS_ONLN), (double)rte_get_tsc_hz() / 1e9);
+			break;
+		}
+	}
+	if (f != NULL)
+		fclose(f);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o = {
+		.case_node = true,
+		.case_all = true,
+		.seed = 0x5eed2024ull,
+		.builds = 3,
+		.reps = 5,
+		.packets = 65536,
+		.ref_sample = 256,
+		.secs = 1.0,
+		.naive_max = 2000000,
+		.mem = "4096",
+	};
+	char *eal[16];
+	int nb_eal = 0;
+	struct result res[2 * MAX_SCALES] = { 0 };
+	unsigned int s, k, nb = 0;
+	int rc = 0;
+
+	parse_opts(argc, argv, &o);
+	eal[nb_eal++] = argv[0];
+	if (!o.huge) {
+		eal[nb_eal++] = (char *)(uintptr_t)"--no-huge";
+		eal[nb_eal++] = (char *)(uintptr_t)"-m";
+		eal[nb_eal++] = (char *)(uintptr_t)o.mem;
+	}
+	eal[nb_eal++] = (char *)(uintptr_t)"--no-pci";
+	eal[nb_eal++] = (char *)(uintptr_t)"--no-telemetry";
+	eal[nb_eal++] = (char *)(uintptr_t)"-l";
+	eal[nb_eal++] = (char *)(uintptr_t)"0";
+	eal[nb_eal++] = (char *)(uintptr_t)"--file-prefix=pw-bench";
+	eal[nb_eal++] = (char *)(uintptr_t)"--log-level=lib.eal:error";
+	eal[nb_eal] = NULL;
+	if (rte_eal_init(nb_eal, eal) < 0) {
+		fprintf(stderr, "policy-bench: EAL init failed: %s\n", rte_strerror(rte_errno));
+		return 1;
+	}
+	print_machine();
+	for (s = 0; s < o.nb_scales; s++) {
+		struct cg_params gp = { o.pods[s], o.policies[s], 100, o.seed + s };
+		struct pw_model *model;
+		struct cg_stats gs;
+		uint64_t t0 = now_ns();
+		double gen_ms;
+
+		fprintf(stderr, "generating %u pods / %u policies...\n", gp.nb_pods, gp.nb_policies);
+		rc = cg_generate(&gp, &model, &gs);
+		if (rc != 0) {
+			fprintf(stderr, "policy-bench: generate: %s\n", strerror(-rc));
+			return 1;
+		}
+		gen_ms = (double)(now_ns() - t0) / 1e6;
+		for (k = 0; k < 2; k++) {
+			struct result *r = &res[nb];
+
+			if ((k == 0 && !o.case_node) || (k == 1 && !o.case_all))
+				continue;
+			r->pods = gp.nb_pods;
+			r->policies = gp.nb_policies;
+			r->node = k == 0 ? CG_LOCAL_NODE : NULL;
+			r->gen = gs;
+			r->gen_ms = gen_ms;
+			fprintf(stderr, "case %u/%u %s:\n", gp.nb_pods, gp.nb_policies, case_name(r));
+			rc = run_case(model, r, &o, nb);
+			if (rc != 0) {
+				fprintf(stderr, "policy-bench: case failed: %s\n", strerror(-rc));
+				return 1;
+			}
+			nb++;
+		}
+		pw_model_free(model);
+	}
+	print_table(res, nb);
+	if (o.json != NULL && (rc = write_file(o.json, res, nb, &o, true)) != 0)
+		fprintf(stderr, "policy-bench: %s: %s\n", o.json, strerror(-rc));
+	if (o.csv != NULL && (rc = write_file(o.csv, res, nb, &o, false)) != 0)
+		fprintf(stderr, "policy-bench: %s: %s\n", o.csv, strerror(-rc));
+	rte_eal_cleanup();
+	return rc != 0;
+}
