@@ -131,6 +131,30 @@ signals_to_fd(void)
 	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 }
 
+/* After the workers stopped the counters are final: log them, since the socket is gone. */
+static void
+log_final_counters(const struct pw_ctl *ctl)
+{
+	unsigned int i, r;
+
+	for (i = 0; i < pw_dp_nb_ports(ctl->dp); i++) {
+		struct pw_port_counters c;
+		struct pw_dp_port_info pi;
+		char drops[1024] = "";
+		size_t off = 0;
+
+		pw_dp_port_counters_raw(ctl->dp, i, &c);
+		(void)pw_dp_port_info(ctl->dp, i, &pi);
+		for (r = 1; r < PW_DROP_MAX && off < sizeof(drops); r++)
+			if (c.drops[r] != 0)
+				off += (size_t)snprintf(drops + off, sizeof(drops) - off, " %s=%llu",
+					pw_drop_reason_name(r), (unsigned long long)c.drops[r]);
+		PW_CTL_LOG(INFO, "final port %s: rx %llu tx %llu drops%s", pi.name,
+			(unsigned long long)c.rx_packets, (unsigned long long)c.tx_packets,
+			off == 0 ? " none" : drops);
+	}
+}
+
 static int
 run(struct pw_ctl *ctl, int sig_fd)
 {
@@ -178,6 +202,7 @@ run(struct pw_ctl *ctl, int sig_fd)
 out:
 	pw_telemetry_unregister();
 	pw_dp_stop(ctl->dp);
+	log_final_counters(ctl);
 	pw_policy_ctl_free(ctl->policy);
 	ctl->policy = NULL;
 	pw_sockserv_free(srv);

@@ -38,7 +38,8 @@ struct pw_policy_ctl {
 
 	struct pw_model *model;
 	struct pw_manifests *src;
-	json_t *rejected; /**< "Kind ns/name" → the decoder's message */
+	json_t *rejected;     /**< "Kind ns/name" → the decoder's message */
+	json_t *retired_hits; /**< decisions of freed snapshots, in pw_policy_ctl_hits_json form */
 
 	bool dirty;
 	uint64_t first_change_ms;
@@ -52,6 +53,8 @@ struct pw_policy_ctl {
 	char last_error[512];
 	struct pw_snapshot_info info; /**< of the last published build */
 };
+
+static void on_retire(void *arg, const struct pw_snapshot *s);
 
 static uint64_t
 now_ms(void)
@@ -258,7 +261,11 @@ pw_policy_ctl_create(const struct pw_policy_ctl_params *params, struct pw_policy
 	pc->published = params->published;
 	pc->arg = params->arg;
 	pc->rejected = json_object();
-	rc = pc->node == NULL || pc->dir == NULL || pc->rejected == NULL ? -ENOMEM : 0;
+	pc->retired_hits = json_object();
+	rc = pc->node == NULL || pc->dir == NULL || pc->rejected == NULL ||
+			pc->retired_hits == NULL ?
+		-ENOMEM :
+		0;
 	if (rc == 0)
 		rc = pw_model_create(&pc->model);
 	if (rc == 0) {
@@ -272,6 +279,7 @@ pw_policy_ctl_create(const struct pw_policy_ctl_params *params, struct pw_policy
 		pw_policy_ctl_free(pc);
 		return rc;
 	}
+	pw_dp_set_retire_cb(pc->dp, on_retire, pc);
 	*ret = pc;
 	return 0;
 }
@@ -320,37 +328,59 @@ pw_policy_ctl_status_json(const struct pw_policy_ctl *pc)
 		pc->last_error[0] != '\0' ? pc->last_error : NULL);
 }
 
-json_t *
-pw_policy_ctl_hits_json(const struct pw_policy_ctl *pc)
+static void
+add_hit(json_t *out, const char *key, const char *what, uint64_t n)
 {
-	const struct pw_snapshot *s = pw_dp_live(pc->dp);
-	json_t *out = json_object();
+	json_t *pol = json_object_get(out, key), *cur;
+
+	if (pol == NULL) {
+		pol = json_object();
+		json_object_set_new(out, key, pol);
+	}
+	cur = json_object_get(pol, what);
+	json_object_set_new(pol, what,
+		json_integer((cur != NULL ? json_integer_value(cur) : 0) + (json_int_t)n));
+}
+
+/* Add the decisions counted by snapshot @s to @out. */
+static void
+snapshot_hits(const struct pw_snapshot *s, json_t *out)
+{
 	uint32_t r;
 
 	if (s == NULL || !s->compiled)
-		return out;
+		return;
 	for (r = 1; r <= s->nb_rules; r++) {
 		const struct pw_rule_meta *m = &s->rules[r];
-		const char *dir = m->dir == 0 ? "egress" : "ingress";
 		uint64_t n = pw_snapshot_rule_hits(s, r);
 		char key[400];
-		json_t *pol, *cur;
 
 		if (n == 0)
 			continue;
 		snprintf(key, sizeof(key), "%s/%s", m->ns, m->name);
-		pol = json_object_get(out, key);
-		if (pol == NULL) {
-			pol = json_object();
-			json_object_set_new(out, key, pol);
-		}
-		cur = json_object_get(pol, dir);
-		json_object_set_new(pol, dir,
-			json_integer((cur != NULL ? json_integer_value(cur) : 0) + (json_int_t)n));
+		add_hit(out, key, m->dir == 0 ? "egress" : "ingress", n);
 	}
 	if (pw_snapshot_rule_hits(s, 0) != 0)
-		json_object_set_new(out, "(isolated, no rule matched)",
-			json_pack("{s:I}", "denied", (json_int_t)pw_snapshot_rule_hits(s, 0)));
+		add_hit(out, "(isolated, no rule matched)", "denied", pw_snapshot_rule_hits(s, 0));
+}
+
+/* A retired snapshot is about to be freed: keep what it counted. */
+static void
+on_retire(void *arg, const struct pw_snapshot *s)
+{
+	struct pw_policy_ctl *pc = arg;
+
+	snapshot_hits(s, pc->retired_hits);
+}
+
+json_t *
+pw_policy_ctl_hits_json(const struct pw_policy_ctl *pc)
+{
+	json_t *out = json_deep_copy(pc->retired_hits);
+
+	/* Snapshots retired but not yet freed are not counted until they are freed: a few
+	 * milliseconds of decisions may show late, never twice. */
+	snapshot_hits(pw_dp_live(pc->dp), out);
 	return out;
 }
 
@@ -503,9 +533,11 @@ pw_policy_ctl_free(struct pw_policy_ctl *pc)
 		return;
 	if (pc->timer > 0)
 		(void)pw_evloop_del_timer(pc->loop, pc->timer);
+	pw_dp_set_retire_cb(pc->dp, NULL, NULL);
 	pw_manifests_free(pc->src);
 	pw_model_free(pc->model);
 	json_decref(pc->rejected);
+	json_decref(pc->retired_hits);
 	free(pc->node);
 	free(pc->dir);
 	free(pc);

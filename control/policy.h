@@ -51,9 +51,11 @@ uint64_t pw_policy_ctl_generation(const struct pw_policy_ctl *pc);
 json_t *pw_policy_ctl_status_json(const struct pw_policy_ctl *pc);
 
 /**
- * Decisions per policy on the live snapshot, summed over workers: for each policy the
- * packets its rules allowed (egress, ingress), plus the packets denied because an isolated
- * pod had no matching rule. @return a new reference.
+ * Decisions per policy since start (snapshots already freed plus the live one), summed over
+ * workers: for each policy the packets its rules allowed (egress, ingress), plus the
+ * directions denied because an isolated pod had no matching rule. Counted per direction: a
+ * rule's allow counts even when the other direction then denied the packet.
+ * @return a new reference.
  */
 json_t *pw_policy_ctl_hits_json(const struct pw_policy_ctl *pc);
 

@@ -84,6 +84,8 @@ struct pw_dp {
 
 	struct pw_snapshot *live; /**< atomic: workers load it with acquire */
 	struct pw_snap_pending *pending_head, *pending_tail;
+	pw_dp_retire_cb retire_cb;
+	void *retire_arg;
 	unsigned int nb_pending;
 
 	bool stop; /**< atomic: set by control, read by workers */

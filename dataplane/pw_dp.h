@@ -123,6 +123,15 @@ int pw_dp_publish(struct pw_dp *dp, struct pw_snapshot *snap);
 /** Free retired snapshots whose grace period has ended; never blocks. @return number freed. */
 unsigned int pw_dp_reclaim(struct pw_dp *dp);
 
+/**
+ * Called by pw_dp_reclaim() for each retired snapshot just before it is freed, when no
+ * worker can touch it any more: its counters are final (control folds them into totals).
+ */
+typedef void (*pw_dp_retire_cb)(void *arg, const struct pw_snapshot *snap);
+
+/** Set the retire callback (NULL: none). Control thread. */
+void pw_dp_set_retire_cb(struct pw_dp *dp, pw_dp_retire_cb cb, void *arg);
+
 /** Retired snapshots not yet freed. */
 unsigned int pw_dp_nb_pending(const struct pw_dp *dp);
 

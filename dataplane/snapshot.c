@@ -74,12 +74,21 @@ pw_dp_reclaim(struct pw_dp *dp)
 		dp->pending_head = node->next;
 		if (dp->pending_head == NULL)
 			dp->pending_tail = NULL;
+		if (dp->retire_cb != NULL)
+			dp->retire_cb(dp->retire_arg, node->snap);
 		pw_snapshot_free(node->snap);
 		free(node);
 		dp->nb_pending--;
 		n++;
 	}
 	return n;
+}
+
+void
+pw_dp_set_retire_cb(struct pw_dp *dp, pw_dp_retire_cb cb, void *arg)
+{
+	dp->retire_cb = cb;
+	dp->retire_arg = arg;
 }
 
 unsigned int

@@ -43,7 +43,7 @@ params_defaults(struct pw_k8s_source *s, const struct pw_k8s_params *p)
 	if (s->backoff_max_ms < s->backoff_base_ms)
 		s->backoff_max_ms = s->backoff_base_ms;
 	s->max_line = p->max_line;
-	s->rnd = now_ns() ^ ((uint64_t)getpid() << 32) ^ (uint64_t)(uintptr_t)s;
+	s->rnd = pw_k8s_now_ns() ^ ((uint64_t)getpid() << 32) ^ (uint64_t)(uintptr_t)s;
 	if (s->rnd == 0)
 		s->rnd = 1;
 }
@@ -88,29 +88,22 @@ pw_k8s_source_create(const struct pw_k8s_params *p, const struct pw_manifests_op
 			goto err_free;
 		}
 	}
-	rc = pw_k8s_http_create(loop, on_done, on_idle, s, &s->http);
+	rc = pw_k8s_http_create(loop, pw_k8s_reflector_done, on_idle, s, &s->http);
 	if (rc != 0) {
 		snprintf(err, err_len, "cannot set up libcurl: %s", strerror(-rc));
 		goto err_free;
 	}
 	for (i = 0; i < PW_K8S_NB_RES; i++) {
-		struct pw_k8s_reflector *w = &s->watches[i];
-
-		w->src = s;
-		w->res = &pw_k8s_resources[i];
-		w->known = json_object();
-		if (w->known == NULL) {
-			rc = -ENOMEM;
+		rc = pw_k8s_reflector_init(&s->watches[i], s, &pw_k8s_resources[i]);
+		if (rc != 0)
 			goto err_free;
-		}
-		pw_k8s_lines_init(&w->lines, s->max_line);
-		pw_k8s_timer_init(&w->timer, loop, on_timer, w);
 	}
-	if (s->auth.insecure)
-		report(&s->watches[0], "TLS certificate verification is OFF "
-				       "(insecure_skip_tls_verify): the API server is not authenticated");
+	if (s->auth.insecure && s->ops.error != NULL)
+		s->ops.error(s->arg, "k8s", 0,
+			"TLS certificate verification is OFF (insecure_skip_tls_verify): the API "
+			"server is not authenticated");
 	for (i = 0; i < PW_K8S_NB_RES; i++)
-		start_list(&s->watches[i]);
+		pw_k8s_reflector_start(&s->watches[i]);
 	*ret = s;
 	return 0;
 
@@ -137,21 +130,8 @@ pw_k8s_source_free(struct pw_k8s_source *s)
 
 	if (s == NULL)
 		return;
-	for (i = 0; i < PW_K8S_NB_RES; i++) {
-		struct pw_k8s_reflector *w = &s->watches[i];
-
-		if (w->easy != NULL) {
-			pw_k8s_http_remove(s->http, w->easy);
-			pw_k8s_http_easy_free(w->easy);
-		}
-		if (w->timer.loop != NULL)
-			pw_k8s_timer_stop(&w->timer);
-		free(w->body);
-		pw_k8s_lines_free(&w->lines);
-		drop_list(w);
-		free(w->rv);
-		json_decref(w->known);
-	}
+	for (i = 0; i < PW_K8S_NB_RES; i++)
+		pw_k8s_reflector_fini(&s->watches[i]);
 	pw_k8s_http_free(s->http);
 	pw_k8s_token_clear(&s->token);
 	pw_k8s_auth_clear(&s->auth);
@@ -162,7 +142,7 @@ json_t *
 pw_k8s_source_status_json(const struct pw_k8s_source *s)
 {
 	json_t *j, *watches;
-	uint64_t now = now_ns();
+	uint64_t now = pw_k8s_now_ns();
 	unsigned int i;
 	bool h2;
 	const char *curl_version = pw_k8s_http_version(&h2);
@@ -170,11 +150,11 @@ pw_k8s_source_status_json(const struct pw_k8s_source *s)
 	if (s == NULL)
 		return NULL;
 	watches = json_array();
-	j = json_pack("{s:s, s:s, s:b, s:b, s:s, s:b, s:o}", "server", s->auth.server, "auth",
-		s->auth.source != NULL ? s->auth.source : "", "token",
-		s->auth.token != NULL || s->auth.token_file != NULL, "tls_verify",
-		!s->auth.insecure, "libcurl", curl_version, "synced", s->synced, "watches",
-		watches);
+	j = json_pack("{s:s, s:s, s:s?, s:b, s:b, s:s, s:b, s:b, s:o}", "server", s->auth.server,
+		"auth", s->auth.source != NULL ? s->auth.source : "", "token_file",
+		s->auth.token_file, "bearer_token", s->auth.token != NULL || s->token.value != NULL,
+		"tls_verify", !s->auth.insecure, "libcurl", curl_version, "http2", h2, "synced",
+		s->synced, "watches", watches);
 	if (j == NULL)
 		return NULL;
 	for (i = 0; i < PW_K8S_NB_RES; i++) {

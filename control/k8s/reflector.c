@@ -116,7 +116,6 @@ reset_request(struct pw_k8s_reflector *w)
 	w->abort_why = PW_K8S_ABORT_NONE;
 	w->abort_msg[0] = '\0';
 	w->errbuf[0] = '\0';
-	w->delivered = false;
 }
 
 static void
