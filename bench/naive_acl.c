@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <rte_acl.h>
 #include <rte_byteorder.h>
@@ -88,11 +89,15 @@ nv_pass_run(void *arg, const struct pw_pkt_meta *m, unsigned int n, uint8_t *den
 	return denied;
 }
 
-/* Repeat passes for @secs, @reps times: median, min and max Mpps, median cycles/packet. */
-
 struct a4 {
 	uint32_t addr; /* host order */
 	uint8_t len;
+};
+
+/* The other end of a rule entry: an address or prefix, and for a named port its number. */
+struct peer_addr {
+	struct a4 a;
+	uint16_t num;
 };
 
 struct naive {
@@ -104,7 +109,9 @@ struct naive {
 	bool *enf[2]; /* per view pod: enforced egress, ingress */
 	struct a4 pfx[256];
 	unsigned int nb_pfx;
-	bool oom; /* a rule could not be stored */
+	struct peer_addr *peers; /* of the entry being compiled */
+	size_t nb_peers, cap_peers;
+	bool oom; /* a rule or peer could not be stored */
 };
 
 static void
@@ -205,23 +212,90 @@ pod_named(const struct pw_pod *pod, const struct pw_np_port *pt)
 	return 0;
 }
 
-/* Whether view pod @p is a destination of @peer (NULL: any address). */
-static bool
-nv_peer_has(struct naive *nv, const struct pw_policy *pol, const struct pw_peer *peer,
-	unsigned int p)
+static void
+peer_push(struct naive *nv, struct a4 a, uint16_t num)
 {
-	struct a4 ip = pod_a4(nv, p);
-	unsigned int i;
+	if (nv->nb_peers == nv->cap_peers) {
+		size_t cap = nv->cap_peers != 0 ? 2 * nv->cap_peers : 1024;
+		struct peer_addr *p = realloc(nv->peers, cap * sizeof(*p));
 
-	if (peer == NULL)
-		return true;
-	if (peer->kind == PW_PEER_PODS)
-		return cg_peer_matches(nv->v, pol, peer, &nv->v->groups[nv->v->pod_group[p]]);
-	for (i = 0; i < nv->nb_pfx; i++) {
-		if (a4_covers(nv->pfx[i], ip))
-			return true;
+		if (p == NULL) {
+			nv->oom = true;
+			return;
+		}
+		nv->peers = p;
+		nv->cap_peers = cap;
 	}
-	return false;
+	nv->peers[nv->nb_peers++] = (struct peer_addr){ a, num };
+}
+
+/* The pods of group @g (with the named port @pt's number, when @pt is not NULL). */
+static void
+push_group(struct naive *nv, const struct cg_group *g, const struct pw_np_port *pt)
+{
+	unsigned int p;
+
+	for (p = g->first; p < g->first + g->nb; p++) {
+		uint16_t num = pt != NULL ? pod_named(nv->v->pods[p], pt) : 0;
+
+		if (pt == NULL || num != 0)
+			peer_push(nv, pod_a4(nv, p), num);
+	}
+}
+
+/*
+ * The other end of one peer into nv->peers. @named_dst: an egress named port, which only a
+ * pod with that port can be (each with its number).
+ */
+static void
+collect_peers(struct naive *nv, const struct pw_policy *pol, const struct pw_peer *peer,
+	const struct pw_np_port *named_dst)
+{
+	const struct cg_view *v = nv->v;
+	unsigned int i, g, p;
+
+	nv->nb_peers = 0;
+	nv->nb_pfx = 0;
+	if (peer != NULL && peer->kind == PW_PEER_IPBLOCK) {
+		struct a4 ex[16];
+
+		if (peer->cidr.family != 4)
+			return; /* the naive table is IPv4 only */
+		for (i = 0; i < peer->nb_except && i < RTE_DIM(ex); i++)
+			ex[i] = cidr_a4(&peer->except[i]);
+		a4_minus(nv, cidr_a4(&peer->cidr), ex, i);
+		for (i = 0; i < nv->nb_pfx && named_dst == NULL; i++)
+			peer_push(nv, nv->pfx[i], 0);
+		for (p = 0; p < v->nb_pods && named_dst != NULL; p++) {
+			uint16_t num = pod_named(v->pods[p], named_dst);
+
+			for (i = 0; i < nv->nb_pfx && num != 0; i++) {
+				if (a4_covers(nv->pfx[i], pod_a4(nv, p))) {
+					peer_push(nv, pod_a4(nv, p), num);
+					break;
+				}
+			}
+		}
+	} else if (peer == NULL) {
+		if (named_dst == NULL)
+			peer_push(nv, (struct a4){ 0, 0 }, 0);
+		for (g = 0; g < v->nb_groups && named_dst != NULL; g++)
+			push_group(nv, &v->groups[g], named_dst);
+	} else if (peer->kind == PW_PEER_PODS) {
+		/* Namespaces first: a selector is evaluated once per namespace, then per group. */
+		for (i = 0; i < v->nb_ns; i++) {
+			const struct cg_ns *ns = &v->nss[i];
+
+			if (peer->has_ns_selector ?
+					!pw_selector_matches(&peer->ns_selector, ns->labels) :
+					strcmp(ns->name, pol->ns) != 0)
+				continue;
+			for (g = ns->first_group; g < ns->first_group + ns->nb_groups; g++) {
+				if (cg_peer_matches(v, pol, peer, &v->groups[g]))
+					push_group(nv, &v->groups[g], named_dst);
+			}
+		}
+	}
 }
 
 /* One peer × one port entry of one rule: count its rules, or emit them. */
@@ -233,75 +307,39 @@ nv_entry(struct naive *nv, const struct pw_policy *pol, const struct cg_ns *ns, 
 	bool named = pt != NULL && pt->kind == PW_NP_PORT_NAMED, eg = dir == PW_CP_EGRESS;
 	uint8_t proto = pt != NULL ? pt->proto : 0;
 	uint16_t lo = 0, hi = UINT16_MAX;
-	unsigned int g, s, p, a;
-	uint64_t nb_addrs = 1;
+	unsigned int g, s;
+	size_t a;
 
 	if (pt != NULL && pt->kind == PW_NP_PORT_NUMBER) {
 		lo = pt->port;
 		hi = pt->end_port > pt->port ? pt->end_port : pt->port;
 	}
-	nv->nb_pfx = 0;
-	if (peer != NULL && peer->kind == PW_PEER_IPBLOCK) {
-		struct a4 ex[16];
-		unsigned int i;
-
-		if (peer->cidr.family != 4)
-			return; /* the naive table is IPv4 only */
-		for (i = 0; i < peer->nb_except && i < RTE_DIM(ex); i++)
-			ex[i] = cidr_a4(&peer->except[i]);
-		a4_minus(nv, cidr_a4(&peer->cidr), ex, i);
-		nb_addrs = nv->nb_pfx;
-	} else if (peer != NULL) {
-		nb_addrs = 0;
-		for (g = 0; g < v->nb_groups; g++)
-			nb_addrs += cg_peer_matches(v, pol, peer, &v->groups[g]) ? v->groups[g].nb : 0;
-	}
+	collect_peers(nv, pol, peer, named && eg ? pt : NULL);
 	for (g = ns->first_group; g < ns->first_group + ns->nb_groups; g++) {
 		const struct cg_group *sg = &v->groups[g];
 
 		if (sg->nb_local == 0 || !pw_selector_matches(&pol->pod_selector, sg->labels))
 			continue;
 		for (s = sg->first; s < sg->first + sg->nb; s++) {
-			struct a4 any = { 0, 0 }, self = pod_a4(nv, s);
-			uint16_t num = 0;
+			struct a4 self = pod_a4(nv, s);
 
 			if (!v->local[s])
 				continue;
 			if (named && !eg) {
-				num = pod_named(v->pods[s], pt);
-				if (num == 0)
+				/* An ingress named port resolves on the selected pod itself. */
+				lo = hi = pod_named(v->pods[s], pt);
+				if (lo == 0)
 					continue;
 			}
-			if (!nv->emit && !(named && eg)) {
-				nv->count += nb_addrs; /* counting: no need to list them */
+			if (!nv->emit) {
+				nv->count += nv->nb_peers;
 				continue;
 			}
-			if (named && eg) {
-				/* The destination must be a pod with that port. */
-				for (p = 0; p < v->nb_pods; p++) {
-					num = pod_named(v->pods[p], pt);
-					if (num != 0 && nv_peer_has(nv, pol, peer, p))
-						nv_add(nv, dir, prio, ud, proto, self, pod_a4(nv, p),
-							num, num);
-				}
-				continue;
-			}
-			lo = named ? num : lo;
-			hi = named ? num : hi;
-			if (peer == NULL) {
-				nv_add(nv, dir, prio, ud, proto, eg ? self : any, eg ? any : self,
-					lo, hi);
-			} else if (peer->kind == PW_PEER_IPBLOCK) {
-				for (a = 0; a < nv->nb_pfx; a++)
-					nv_add(nv, dir, prio, ud, proto, eg ? self : nv->pfx[a],
-						eg ? nv->pfx[a] : self, lo, hi);
-			} else {
-				for (p = 0; p < v->nb_pods; p++) {
-					if (nv_peer_has(nv, pol, peer, p))
-						nv_add(nv, dir, prio, ud, proto,
-							eg ? self : pod_a4(nv, p),
-							eg ? pod_a4(nv, p) : self, lo, hi);
-				}
+			for (a = 0; a < nv->nb_peers; a++) {
+				const struct peer_addr *pa = &nv->peers[a];
+
+				nv_add(nv, dir, prio, ud, proto, eg ? self : pa->a, eg ? pa->a : self,
+					named && eg ? pa->num : lo, named && eg ? pa->num : hi);
 			}
 		}
 	}
@@ -420,6 +458,7 @@ static void
 nv_release(struct naive *nv)
 {
 	free(nv->rules);
+	free(nv->peers);
 	free(nv->enf[0]);
 	free(nv->enf[1]);
 }
@@ -433,6 +472,7 @@ nv_count(const struct cg_view *v, uint64_t *ret_nb_rules)
 	if (rc == 0) {
 		nv_compile(&nv);
 		*ret_nb_rules = nv.count;
+		rc = nv.oom ? -ENOMEM : 0;
 	}
 	nv_release(&nv);
 	return rc;
@@ -440,13 +480,18 @@ nv_count(const struct cg_view *v, uint64_t *ret_nb_rules)
 
 int
 nv_build(const struct cg_view *v, const char *name, struct rte_acl_ctx **ret,
-	uint64_t *ret_nb_rules)
+	uint64_t *ret_nb_rules, uint64_t *ret_compile_ns)
 {
 	struct naive nv;
 	int rc = nv_init(&nv, v, true);
+	struct timespec t0, t1;
 
 	if (rc == 0) {
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		nv_compile(&nv);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		*ret_compile_ns = (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000000ll +
+			(t1.tv_nsec - t0.tv_nsec));
 		*ret_nb_rules = nv.nb;
 		rc = nv.oom ? -ENOMEM : nv_table(&nv, name, ret);
 	}

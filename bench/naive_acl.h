@@ -24,10 +24,11 @@ int nv_count(const struct cg_view *v, uint64_t *ret_nb_rules);
 
 /**
  * Compile the view's model naively and build the rte_acl table @p name (unique).
+ * @param ret_compile_ns  the time spent writing the rules (the rest is rte_acl's)
  * @return 0 or -errno (from rte_acl, or -ENOMEM).
  */
 int nv_build(const struct cg_view *v, const char *name, struct rte_acl_ctx **ret,
-	uint64_t *ret_nb_rules);
+	uint64_t *ret_nb_rules, uint64_t *ret_compile_ns);
 
 /** Per-burst scratch for nv_pass_run() on table @p acl. @return 0 or -ENOMEM. */
 int nv_pass_create(const struct rte_acl_ctx *acl, struct nv_pass **ret);

@@ -61,14 +61,16 @@ struct result {
 	struct pw_snapshot_info info; /* of the median build */
 	double compile_ms, acl_ms, total_ms, total_min, total_max;
 	double build_rss_mb, maxrss_mb;
+	double compile_rss_mb, aclbuild_rss_mb; /* the phases alone (one more build) */
 	struct cg_mix mix;
 	unsigned int denied, ref_checked, ref_mismatch;
 	bool stable;
 	double mpps, mpps_min, mpps_max, cpp;
+	double on_cpu; /* the lowest share of wall time on the CPU over the timed runs */
 	uint64_t nv_rules;
 	bool nv_built;
 	char nv_note[64];
-	double nv_count_ms, nv_build_ms, nv_mb, nv_mpps, nv_min, nv_max, nv_cpp;
+	double nv_count_ms, nv_compile_ms, nv_build_ms, nv_mb, nv_mpps, nv_min, nv_max, nv_cpp;
 	unsigned int nv_mismatch;
 };
 
@@ -181,30 +183,69 @@ pw_pass(void *arg, const struct pw_pkt_meta *m, unsigned int n, uint8_t *deny)
 	return denied;
 }
 
-static void
-measure(pass_fn fn, void *ctx, const struct pw_pkt_meta *m, unsigned int n, const struct opts *o,
-	double *mpps, double *mn, double *mx, double *cpp)
+static double
+thread_cpu_s(void)
 {
-	double rates[MAX_REPS], cycles[MAX_REPS];
-	uint64_t hz = rte_get_tsc_hz();
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * One timed run of at least @secs wall time. Rates count the time this thread was on the
+ * CPU (the machine is shared: time spent preempted is not the classifier's); @on_cpu is
+ * that time over the wall time (1.0 on a quiet machine).
+ */
+static void
+timed(pass_fn fn, void *ctx, const struct pw_pkt_meta *m, unsigned int n, double secs,
+	double *mpps, double *cpp, double *on_cpu)
+{
+	uint64_t hz = rte_get_tsc_hz(), t0 = rte_rdtsc(), t, pkts = 0;
+	double c0 = thread_cpu_s(), cpu;
+
+	do {
+		(void)fn(ctx, m, n, NULL);
+		pkts += n;
+		t = rte_rdtsc() - t0;
+	} while ((double)t < secs * (double)hz);
+	cpu = thread_cpu_s() - c0;
+	*mpps = (double)pkts / cpu / 1e6;
+	*cpp = cpu * (double)hz / (double)pkts;
+	*on_cpu = cpu / ((double)t / (double)hz);
+}
+
+/*
+ * podwall (A) and, when @nv is not NULL, naive (B) side by side: A B A B ..., @reps each;
+ * median, min and max Mpps and median cycles per packet of each.
+ */
+static void
+measure(struct pw_pass_ctx *pw, struct nv_pass *nv, const struct pw_pkt_meta *m, unsigned int n,
+	const struct opts *o, struct result *res)
+{
+	double rate[2][MAX_REPS], cycles[2][MAX_REPS], on_cpu;
 	unsigned int r;
 
-	(void)fn(ctx, m, n, NULL); /* warm the caches */
+	(void)pw_pass(pw, m, n, NULL); /* warm the caches */
+	res->on_cpu = 1.0;
 	for (r = 0; r < o->reps; r++) {
-		uint64_t t0 = rte_rdtsc(), t, pkts = 0;
-
-		do {
-			(void)fn(ctx, m, n, NULL);
-			pkts += n;
-			t = rte_rdtsc() - t0;
-		} while ((double)t < o->secs * (double)hz);
-		rates[r] = (double)pkts / ((double)t / (double)hz) / 1e6;
-		cycles[r] = (double)t / (double)pkts;
+		timed(pw_pass, pw, m, n, o->secs, &rate[0][r], &cycles[0][r], &on_cpu);
+		res->on_cpu = RTE_MIN(res->on_cpu, on_cpu);
+		if (nv == NULL)
+			continue;
+		timed(nv_pass_run, nv, m, n, o->secs, &rate[1][r], &cycles[1][r], &on_cpu);
+		res->on_cpu = RTE_MIN(res->on_cpu, on_cpu);
 	}
-	*cpp = median(cycles, o->reps);
-	*mpps = median(rates, o->reps);
-	*mn = rates[0];
-	*mx = rates[o->reps - 1];
+	res->cpp = median(cycles[0], o->reps);
+	res->mpps = median(rate[0], o->reps);
+	res->mpps_min = rate[0][0];
+	res->mpps_max = rate[0][o->reps - 1];
+	if (nv == NULL)
+		return;
+	res->nv_cpp = median(cycles[1], o->reps);
+	res->nv_mpps = median(rate[1], o->reps);
+	res->nv_min = rate[1][0];
+	res->nv_max = rate[1][o->reps - 1];
 }
 
 /* ---- One case --------------------------------------------------------------------------- */
@@ -229,14 +270,19 @@ ref_check(const struct pw_model *model, struct result *res, const struct pw_pkt_
 	}
 }
 
+/*
+ * Count the naive rules and, under the cap, build them: @ret_pass and @ret_acl are set
+ * (NULL when skipped or failed, with res->nv_note saying why).
+ */
 static void
-run_naive(const struct cg_view *v, struct result *res, const struct pw_pkt_meta *m,
-	unsigned int n, const uint8_t *pw_deny, const struct opts *o, unsigned int tag)
+naive_build(const struct cg_view *v, struct result *res, const struct pw_pkt_meta *m,
+	unsigned int n, const uint8_t *pw_deny, const struct opts *o, unsigned int tag,
+	struct rte_acl_ctx **ret_acl, struct nv_pass **ret_pass)
 {
 	struct rte_acl_ctx *acl = NULL;
 	struct nv_pass *pass = NULL;
 	char name[RTE_ACL_NAMESIZE];
-	uint64_t t0 = now_ns(), mem0;
+	uint64_t t0 = now_ns(), mem0, nv_compile_ns = 0;
 	uint8_t *deny = calloc(n, 1);
 	unsigned int i;
 	int rc;
@@ -254,8 +300,9 @@ run_naive(const struct cg_view *v, struct result *res, const struct pw_pkt_meta 
 	mem0 = heap_bytes();
 	t0 = now_ns();
 	if (rc == 0)
-		rc = nv_build(v, name, &acl, &res->nv_rules);
-	res->nv_build_ms = (double)(now_ns() - t0) / 1e6;
+		rc = nv_build(v, name, &acl, &res->nv_rules, &nv_compile_ns);
+	res->nv_compile_ms = (double)nv_compile_ns / 1e6;
+	res->nv_build_ms = (double)(now_ns() - t0 - nv_compile_ns) / 1e6;
 	res->nv_mb = (double)(heap_bytes() - mem0) / (1 << 20);
 	if (rc == 0)
 		rc = nv_pass_create(acl, &pass);
@@ -267,22 +314,57 @@ run_naive(const struct cg_view *v, struct result *res, const struct pw_pkt_meta 
 	(void)nv_pass_run(pass, m, n, deny);
 	for (i = 0; i < n; i++)
 		res->nv_mismatch += deny[i] != pw_deny[i];
-	fprintf(stderr, "  naive: classify...\n");
-	measure(nv_pass_run, pass, m, n, o, &res->nv_mpps, &res->nv_min, &res->nv_max,
-		&res->nv_cpp);
+	*ret_acl = acl;
+	*ret_pass = pass;
+	free(deny);
+	return;
 out:
 	nv_pass_free(pass);
 	rte_acl_free(acl);
 	free(deny);
 }
 
+/* One build phase by phase (pw_compile(), then pw_aclbuild()): the peak RSS of each. */
+static int
+phase_build(const struct pw_model *model, struct result *res, struct pw_aclbuild_params *prm,
+	char *err, size_t err_len)
+{
+	struct pw_compiled *cp = NULL;
+	struct pw_snapshot *snap = NULL;
+	double rss0;
+	int rc;
+
+	reset_peak_rss();
+	rss0 = proc_mb("VmRSS");
+	rc = pw_compile(model, res->node, &cp, err, err_len);
+	res->compile_rss_mb = proc_mb("VmHWM") - rss0;
+	if (rc != 0)
+		return rc;
+	reset_peak_rss();
+	rss0 = proc_mb("VmRSS");
+	prm->generation++;
+	rc = pw_aclbuild(cp, prm, &snap, err, err_len);
+	res->aclbuild_rss_mb = proc_mb("VmHWM") - rss0;
+	fprintf(stderr, "  phases: compile %.1f ms (peak +%.0f MB), ACL build %.1f ms (peak +%.0f MB)\n",
+		(double)cp->compile_ns / 1e6, res->compile_rss_mb,
+		rc == 0 ? (double)snap->info.acl_build_ns / 1e6 : 0.0, res->aclbuild_rss_mb);
+	pw_snapshot_free(snap);
+	pw_compiled_free(cp);
+	return rc;
+}
+
 static int
 run_case(const struct pw_model *model, struct result *res, const struct opts *o, unsigned int tag)
 {
-	static uint64_t generation;
-	struct pw_aclbuild_params prm = { .nb_workers = 1, .socket_id = SOCKET_ID_ANY };
+	struct pw_aclbuild_params prm = {
+		.generation = 1000u * tag,
+		.nb_workers = 1,
+		.socket_id = SOCKET_ID_ANY,
+	};
 	double compile[MAX_BUILDS], acl[MAX_BUILDS], total[MAX_BUILDS];
 	struct pw_snapshot *snap = NULL;
+	struct rte_acl_ctx *nv_acl = NULL;
+	struct nv_pass *nv = NULL;
 	struct pw_pass_ctx pc = { 0 };
 	struct pw_pkt_meta *m = NULL;
 	struct cg_view *v = NULL;
@@ -291,6 +373,11 @@ run_case(const struct pw_model *model, struct result *res, const struct opts *o,
 	char err[256];
 	int rc = 0;
 
+	rc = phase_build(model, res, &prm, err, sizeof(err));
+	if (rc != 0) {
+		fprintf(stderr, "policy-bench: build: %s\n", err);
+		return rc;
+	}
 	for (b = 0; b < o->builds; b++) {
 		double rss0;
 
@@ -298,7 +385,7 @@ run_case(const struct pw_model *model, struct result *res, const struct opts *o,
 		snap = NULL;
 		reset_peak_rss();
 		rss0 = proc_mb("VmRSS");
-		prm.generation = ++generation;
+		prm.generation++;
 		rc = pw_snapshot_build(model, res->node, &prm, &snap, err, sizeof(err));
 		if (rc != 0) {
 			fprintf(stderr, "policy-bench: build: %s\n", err);
@@ -337,13 +424,16 @@ run_case(const struct pw_model *model, struct result *res, const struct opts *o,
 	res->stable = d2 == res->denied && memcmp(deny, deny2, n) == 0;
 	fprintf(stderr, "  reference check of %u packets...\n", o->ref_sample);
 	ref_check(model, res, m, n, deny, o->ref_sample);
-	fprintf(stderr, "  podwall: classify...\n");
-	measure(pw_pass, &pc, m, n, o, &res->mpps, &res->mpps_min, &res->mpps_max, &res->cpp);
 	if (o->naive_max != 0)
-		run_naive(v, res, m, n, deny, o, tag);
+		naive_build(v, res, m, n, deny, o, tag, &nv_acl, &nv);
 	else
 		snprintf(res->nv_note, sizeof(res->nv_note), "not run");
+	fprintf(stderr, "  classify: %u x %.1f s%s...\n", o->reps, o->secs,
+		nv != NULL ? " each, podwall and naive alternating" : "");
+	measure(&pc, nv, m, n, o, res);
 out:
+	nv_pass_free(nv);
+	rte_acl_free(nv_acl);
 	rte_free(pc.sc);
 	free(m);
 	free(deny);
@@ -400,7 +490,8 @@ print_table(const struct result *res, unsigned int nb)
 		printf("  %-28s %7u+%-6u %14" PRIu64 " %9.1fx\n", "ACL rules (v4+v6 | v4)",
 			in->nb_acl_rules4, in->nb_acl_rules6, r->nv_rules,
 			(double)r->nv_rules / RTE_MAX(1.0, (double)in->nb_acl_rules4));
-		printf("  %-28s %14.1f %14s\n", "compile ms (median)", r->compile_ms, "-");
+		printf("  %-28s %14.1f %14.1f\n", "compile ms (median)", r->compile_ms,
+			r->nv_built ? r->nv_compile_ms : 0.0);
 		printf("  %-28s %14.1f %14.1f\n", "ACL build ms", r->acl_ms,
 			r->nv_built ? r->nv_build_ms : 0.0);
 		printf("  %-28s %14.1f   [%.1f..%.1f]\n", "total build ms", r->total_ms, r->total_min,
@@ -410,12 +501,14 @@ print_table(const struct result *res, unsigned int nb)
 		printf("  %-28s %14.1f\n", "address maps MB", (double)in->hash_mem_bytes / (1 << 20));
 		printf("  %-28s %14.1f   (process peak %.0f MB)\n", "build peak RSS growth MB",
 			r->build_rss_mb, r->maxrss_mb);
+		printf("  %-28s %8.0f + %-6.0f\n", "  of which compile + ACL", r->compile_rss_mb,
+			r->aclbuild_rss_mb);
 		printf("  %-28s %14.2f %14.2f %9.2fx\n", "classify Mpps/core (median)", r->mpps,
 			r->nv_built ? r->nv_mpps : 0.0, r->nv_built ? r->mpps / r->nv_mpps : 0.0);
 		printf("  %-28s   [%.2f..%.2f]   [%.2f..%.2f]\n", "  min..max", r->mpps_min,
 			r->mpps_max, r->nv_min, r->nv_max);
-		printf("  %-28s %14.1f %14.1f\n", "cycles/packet", r->cpp,
-			r->nv_built ? r->nv_cpp : 0.0);
+		printf("  %-28s %14.1f %14.1f   (on-CPU >= %.0f%% of wall time)\n",
+			"cycles/packet", r->cpp, r->nv_built ? r->nv_cpp : 0.0, 100 * r->on_cpu);
 		if (!r->nv_built)
 			printf("  naive: %s (counted in %.0f ms)\n", r->nv_note, r->nv_count_ms);
 		printf("  mix: %u by policy, %u random, %u external, %u dns; denied %u (%.0f%%); "
@@ -466,16 +559,20 @@ columns(const struct result *r, unsigned int packets, struct col *c)
 	COL("acl_mb", (double)in->acl_mem_bytes / (1 << 20), 2);
 	COL("hash_mb", (double)in->hash_mem_bytes / (1 << 20), 2);
 	COL("build_rss_mb", r->build_rss_mb, 1);
+	COL("compile_rss_mb", r->compile_rss_mb, 1);
+	COL("aclbuild_rss_mb", r->aclbuild_rss_mb, 1);
 	COL("mpps", r->mpps, 3);
 	COL("mpps_min", r->mpps_min, 3);
 	COL("mpps_max", r->mpps_max, 3);
 	COL("cycles_per_pkt", r->cpp, 1);
+	COL("on_cpu_min", r->on_cpu, 3);
 	COL("packets", packets, 0);
 	COL("denied", r->denied, 0);
 	COL("ref_checked", r->ref_checked, 0);
 	COL("ref_mismatch", r->ref_mismatch, 0);
 	COL("naive_rules", r->nv_rules, 0);
 	COL("naive_built", r->nv_built, 0);
+	COL("naive_compile_ms", r->nv_compile_ms, 1);
 	COL("naive_build_ms", r->nv_build_ms, 1);
 	COL("naive_mb", r->nv_mb, 2);
 	COL("naive_mpps", r->nv_mpps, 3);
@@ -681,7 +778,7 @@ main(int argc, char **argv)
 	}
 	print_machine();
 	for (s = 0; s < o.nb_scales; s++) {
-		struct cg_params gp = { o.pods[s], o.policies[s], 100, o.seed + s };
+		struct cg_params gp = { o.pods[s], o.policies[s], 100, o.seed ^ o.pods[s] };
 		struct pw_model *model;
 		struct cg_stats gs;
 		uint64_t t0 = now_ns();

@@ -118,6 +118,7 @@ struct raw_timeouts {
 };
 
 struct raw_conntrack {
+	bool *enabled;
 	uint32_t *size;
 	enum pw_ct_on_full *on_full;
 	struct raw_timeouts *timeouts;
@@ -260,6 +261,7 @@ static const cyaml_schema_field_t timeouts_fields[] = {
 };
 
 static const cyaml_schema_field_t conntrack_fields[] = {
+	CYAML_FIELD_BOOL_PTR("enabled", OPT, struct raw_conntrack, enabled),
 	CYAML_FIELD_UINT_PTR("size", OPT, struct raw_conntrack, size),
 	ENUM_FIELD("on_full", OPT, struct raw_conntrack, on_full, on_full_names),
 	CYAML_FIELD_MAPPING_PTR(
@@ -501,6 +503,7 @@ convert(const struct raw_config *raw, struct pw_config *cfg)
 		return -EINVAL; /* already validated: cannot happen */
 	cfg->socket_max_clients = OR_DEFAULT(sock, max_clients, DEF_MAX_CLIENTS);
 
+	cfg->ct_enabled = OR_DEFAULT(ct, enabled, true);
 	cfg->ct_size = OR_DEFAULT(ct, size, DEF_CT_SIZE);
 	cfg->ct_on_full = OR_DEFAULT(ct, on_full, DEF_CT_ON_FULL);
 	cfg->ct_timeouts.tcp_syn = OR_DEFAULT(to, tcp_syn, 30);

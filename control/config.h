@@ -107,6 +107,7 @@ struct pw_config {
 	uint32_t socket_max_clients;
 
 	/* Connection tracking */
+	bool ct_enabled;  /**< stateful enforcement (default); false: every packet classified */
 	uint32_t ct_size; /**< flows */
 	enum pw_ct_on_full ct_on_full;
 	struct pw_config_ct_timeouts ct_timeouts;

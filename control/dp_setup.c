@@ -56,6 +56,17 @@ pw_dp_params_from_config(
 	ret->nb_mbufs = cfg->nb_mbufs;
 	ret->fail_open = cfg->before_sync == PW_BEFORE_SYNC_FAIL_OPEN;
 	ret->drop_port = -1;
+	ret->ct_enabled = cfg->ct_enabled;
+	ret->ct_size = cfg->ct_size;
+	ret->ct_evict = cfg->ct_on_full == PW_CT_FULL_EVICT_OLDEST;
+	ret->ct_timeout_s[PW_DP_CT_TCP_SYN] = cfg->ct_timeouts.tcp_syn;
+	ret->ct_timeout_s[PW_DP_CT_TCP_ESTABLISHED] = cfg->ct_timeouts.tcp_established;
+	ret->ct_timeout_s[PW_DP_CT_TCP_FIN] = cfg->ct_timeouts.tcp_fin;
+	ret->ct_timeout_s[PW_DP_CT_TCP_CLOSED] = cfg->ct_timeouts.tcp_closed;
+	ret->ct_timeout_s[PW_DP_CT_UDP] = cfg->ct_timeouts.udp;
+	ret->ct_timeout_s[PW_DP_CT_SCTP] = cfg->ct_timeouts.sctp;
+	ret->ct_timeout_s[PW_DP_CT_ICMP] = cfg->ct_timeouts.icmp;
+	ret->ct_timeout_s[PW_DP_CT_OTHER] = cfg->ct_timeouts.other;
 	return 0;
 }
 

@@ -66,6 +66,12 @@ now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+uint64_t
+pw_evloop_now_ms(void)
+{
+	return now_ns() / 1000000u;
+}
+
 static inline uint64_t
 make_data(int fd, uint32_t gen)
 {

@@ -76,4 +76,7 @@ int pw_evloop_run(struct pw_evloop *loop);
  */
 void pw_evloop_stop(struct pw_evloop *loop);
 
+/** CLOCK_MONOTONIC in milliseconds: the clock the loop's timers run on. Any thread. */
+uint64_t pw_evloop_now_ms(void);
+
 #endif /* PW_EVLOOP_H */

@@ -86,15 +86,6 @@ report(struct pw_manifests *m, const char *file, unsigned int line, const char *
 	m->ops.error(m->arg, file, line, msg);
 }
 
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 static bool
 ends_with(const char *s, const char *suffix)
 {
@@ -478,7 +469,7 @@ static void
 on_timer(struct pw_evloop *loop, void *arg)
 {
 	struct pw_manifests *m = arg;
-	uint64_t now = now_ms();
+	uint64_t now = pw_evloop_now_ms();
 
 	if (now - m->last_ms < DEBOUNCE_MS && now - m->first_ms < MAX_DELAY_MS)
 		return;
@@ -509,7 +500,7 @@ on_inotify(struct pw_evloop *loop, int fd, uint32_t events, void *arg)
 {
 	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
 	struct pw_manifests *m = arg;
-	uint64_t now = now_ms();
+	uint64_t now = pw_evloop_now_ms();
 	int64_t id;
 	ssize_t n;
 

@@ -56,15 +56,6 @@ struct pw_policy_ctl {
 
 static void on_retire(void *arg, const struct pw_snapshot *s);
 
-static uint64_t
-now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
-}
-
 static void
 ref_key(const struct pw_k8s_ref *ref, char *buf, size_t len)
 {
@@ -124,7 +115,7 @@ static void
 on_tick(struct pw_evloop *loop, void *arg)
 {
 	struct pw_policy_ctl *pc = arg;
-	uint64_t now = now_ms();
+	uint64_t now = pw_evloop_now_ms();
 	char err[512];
 
 	if (pc->dirty && now - pc->last_change_ms < PW_POLICY_QUIET_MS &&
@@ -139,7 +130,7 @@ on_tick(struct pw_evloop *loop, void *arg)
 static void
 mark_dirty(struct pw_policy_ctl *pc)
 {
-	uint64_t now = now_ms();
+	uint64_t now = pw_evloop_now_ms();
 
 	if (!pc->dirty) {
 		pc->dirty = true;

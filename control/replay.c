@@ -230,6 +230,18 @@ dp_params(struct pw_dp_params *p)
 	p->nb_mbufs = 8191;
 	p->fail_open = false;
 	p->drop_port = 2;
+	/* Stateful, as the daemon: replies of allowed connections pass. The capture is read
+	 * faster than any timeout, so the defaults never expire a flow mid-replay. */
+	p->ct_enabled = true;
+	p->ct_size = 65536;
+	p->ct_timeout_s[PW_DP_CT_TCP_SYN] = 30;
+	p->ct_timeout_s[PW_DP_CT_TCP_ESTABLISHED] = 86400;
+	p->ct_timeout_s[PW_DP_CT_TCP_FIN] = 30;
+	p->ct_timeout_s[PW_DP_CT_TCP_CLOSED] = 10;
+	p->ct_timeout_s[PW_DP_CT_UDP] = 60;
+	p->ct_timeout_s[PW_DP_CT_SCTP] = 60;
+	p->ct_timeout_s[PW_DP_CT_ICMP] = 30;
+	p->ct_timeout_s[PW_DP_CT_OTHER] = 60;
 }
 
 /* Wait until port 0 has received every frame of the capture. */

@@ -1,7 +1,29 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Dataplane life cycle: packet pool, ports, bridge table, workers and their rx queues, the
- * QSBR variable; start, stop, free; descriptions for status.
+ * Dataplane life cycle: packet pool, ports, bridge table, workers and their rx queues and
+ * flow tables, the QSBR variable; start, stop, free; descriptions for status.
+ *
+ * Multi-queue and connection tracking. Each worker owns a flow table (dataplane/ct.h) that
+ * no other worker sees, so both directions of a flow must be received by the same worker.
+ * Queue q of every port is polled by worker q % nb_workers, and every port has the same
+ * number of rx queues, at least one per worker (pw_dp_create() refuses anything else while
+ * tracking with several workers). Then a flow's two directions meet as long as the device
+ * spreads them to the same queue index on whichever ports they arrive:
+ *  - NICs with RSS: port.c programs a symmetric Toeplitz key (the 0x6d5a pattern) on every
+ *    port, so hash(a, b) == hash(b, a), and the same default redirection table.
+ *  - net_af_packet with qpairs=N: the PMD joins its N sockets in a PACKET_FANOUT_HASH group
+ *    (drivers/net/af_packet/rte_eth_af_packet.c), and the kernel picks the socket with
+ *    reciprocal_scale(__skb_get_hash_symmetric(skb), N) (net/packet/af_packet.c,
+ *    fanout_demux_hash()): the flow dissector's symmetric keys sort addresses and ports
+ *    (__flow_hash_consistentify()), so both directions pick the same index on both ports.
+ *    The PMD also sets PACKET_FANOUT_FLAG_ROLLOVER: when one socket's ring overflows, the
+ *    kernel moves packets to another, which can split a flow; such a packet is decided as
+ *    a first packet by the other worker.
+ * The alternative, one table shared by all workers with per-lcore caches, would put atomic
+ * operations and shared cache lines on every packet; symmetric steering keeps the fast path
+ * single-writer. Known limit: an ICMP error is hashed on its own addresses, not on the flow
+ * it quotes, so with several workers it is related only when it reaches the flow's worker
+ * (otherwise it is classified as itself).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -16,6 +38,9 @@
 #include <rte_mbuf.h>
 #include <rte_rcu_qsbr.h>
 
+#include <rte_random.h>
+
+#include "ct.h"
 #include "dp_internal.h"
 #include "fdb.h"
 #include "podwall/pw_log.h"
@@ -46,6 +71,19 @@ check_params(const struct pw_dp_params *p, char *err, size_t err_len)
 		snprintf(err, err_len, "burst size %u: need 1..%u", p->burst_size, PW_MAX_BURST);
 		return -EINVAL;
 	}
+	if (p->ct_enabled &&
+		(p->ct_size / p->nb_workers < PW_CT_MIN_FLOWS ||
+			pw_ct_mem_size(p->ct_size / p->nb_workers) == 0)) {
+		snprintf(err, err_len, "conntrack size %u over %u workers: need %u..%u per worker",
+			p->ct_size, p->nb_workers, PW_CT_MIN_FLOWS, 1u << 30);
+		return -EINVAL;
+	}
+	for (i = 0; p->ct_enabled && i < PW_DP_CT_NB_TIMEOUTS; i++)
+		if (p->ct_timeout_s[i] == 0 || p->ct_timeout_s[i] > 604800) {
+			snprintf(err, err_len, "conntrack timeout %u: %u s, need 1..604800", i,
+				p->ct_timeout_s[i]);
+			return -EINVAL;
+		}
 	for (i = 0; i < p->nb_workers; i++) {
 		unsigned int lc = p->worker_lcores[i];
 
@@ -94,10 +132,80 @@ find_ports(struct pw_dp *dp, char *err, size_t err_len)
 	return 0;
 }
 
+/* Both directions of a flow must reach the worker that holds its state (file comment). */
+static int
+check_queues(const struct pw_dp *dp, char *err, size_t err_len)
+{
+	unsigned int i;
+
+	if (!dp->params.ct_enabled || dp->nb_workers < 2)
+		return 0;
+	for (i = 0; i < dp->nb_ports; i++) {
+		const struct pw_dp_port *port = &dp->ports[i];
+
+		if (port->nb_rxq < dp->nb_workers) {
+			snprintf(err, err_len,
+				"port %s (%s) has %u rx queue(s) for %u workers: connection "
+				"tracking needs queue q of every port on worker q, so that both "
+				"directions of a flow meet their state; give every port at least "
+				"one rx queue per worker (af_packet: qpairs=%u), or run one worker",
+				port->name, port->driver, port->nb_rxq, dp->nb_workers,
+				dp->nb_workers);
+			return -EINVAL;
+		}
+		if (port->nb_rxq != dp->ports[0].nb_rxq) {
+			snprintf(err, err_len,
+				"ports %s and %s have %u and %u rx queues: with connection "
+				"tracking "
+				"over several workers every port needs the same number, or a "
+				"flow's "
+				"two directions could reach different workers",
+				dp->ports[0].name, port->name, dp->ports[0].nb_rxq, port->nb_rxq);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static int
+create_ct(struct pw_dp *dp, struct pw_worker *wk, int socket)
+{
+	static const enum pw_ct_timeout_class cls[PW_DP_CT_NB_TIMEOUTS] = {
+		[PW_DP_CT_TCP_SYN] = PW_CT_TO_TCP_SYN,
+		[PW_DP_CT_TCP_ESTABLISHED] = PW_CT_TO_TCP_ESTABLISHED,
+		[PW_DP_CT_TCP_FIN] = PW_CT_TO_TCP_FIN,
+		[PW_DP_CT_TCP_CLOSED] = PW_CT_TO_TCP_CLOSED,
+		[PW_DP_CT_UDP] = PW_CT_TO_UDP,
+		[PW_DP_CT_SCTP] = PW_CT_TO_SCTP,
+		[PW_DP_CT_ICMP] = PW_CT_TO_ICMP,
+		[PW_DP_CT_OTHER] = PW_CT_TO_OTHER,
+	};
+	struct pw_ct_params cp;
+	unsigned int i;
+	void *mem;
+
+	memset(&cp, 0, sizeof(cp));
+	cp.max_flows = dp->params.ct_size / dp->nb_workers;
+	cp.evict = dp->params.ct_evict;
+	cp.seed = rte_rand();
+	for (i = 0; i < PW_DP_CT_NB_TIMEOUTS; i++)
+		cp.timeouts.ms[cls[i]] = dp->params.ct_timeout_s[i] * 1000u;
+	mem = rte_zmalloc_socket("pw_ct", pw_ct_mem_size(cp.max_flows), 128, socket);
+	if (mem == NULL)
+		return -ENOMEM;
+	wk->ct = pw_ct_init(mem, &cp);
+	if (wk->ct == NULL) {
+		rte_free(mem);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int
 create_workers(struct pw_dp *dp)
 {
-	unsigned int w, p, q, next = 0;
+	unsigned int w, p, q;
+	int ret;
 
 	for (w = 0; w < dp->nb_workers; w++) {
 		unsigned int lcore = dp->params.worker_lcores[w];
@@ -118,11 +226,17 @@ create_workers(struct pw_dp *dp)
 		wk->nb_flood_ports = (uint16_t)(dp->nb_ports - (dp->params.drop_port >= 0 ? 1 : 0));
 		wk->lcore = lcore;
 		dp->workers[w] = wk;
+		if (dp->params.ct_enabled) {
+			ret = create_ct(dp, wk, socket);
+			if (ret != 0)
+				return ret;
+		}
 	}
-	/* Spread every (port, queue) over the workers round-robin. */
+	/* Queue q of every port goes to worker q % nb_workers: the same worker for the same
+	 * queue index on every port (see the file comment). */
 	for (p = 0; p < dp->nb_ports; p++)
 		for (q = 0; q < dp->ports[p].nb_rxq; q++) {
-			struct pw_worker *wk = dp->workers[next++ % dp->nb_workers];
+			struct pw_worker *wk = dp->workers[q % dp->nb_workers];
 
 			wk->rxq[wk->nb_rxq].port_idx = (uint16_t)p;
 			wk->rxq[wk->nb_rxq].queue = (uint16_t)q;
@@ -189,9 +303,19 @@ pw_dp_create(const struct pw_dp_params *params, struct pw_dp **ret_dp, char *err
 		snprintf(err, err_len, "RCU QSBR variable: out of memory");
 		goto err_free;
 	}
+	ret = check_queues(dp, err, err_len);
+	if (ret != 0)
+		goto err_free;
 	ret = create_workers(dp);
 	if (ret != 0) {
-		snprintf(err, err_len, "worker state: %s", strerror(-ret));
+		if (ret == -ENOMEM && params->ct_enabled)
+			snprintf(err, err_len,
+				"worker state: out of DPDK memory for %u flow tables of %u flows "
+				"(%zu MB each): lower conntrack.size or raise dpdk.memory_mb",
+				dp->nb_workers, params->ct_size / dp->nb_workers,
+				pw_ct_mem_size(params->ct_size / dp->nb_workers) >> 20);
+		else
+			snprintf(err, err_len, "worker state: %s", strerror(-ret));
 		goto err_free;
 	}
 	*ret_dp = dp;
@@ -267,6 +391,7 @@ pw_dp_free(struct pw_dp *dp)
 	}
 	for (i = 0; i < dp->nb_workers; i++)
 		if (dp->workers[i] != NULL) {
+			rte_free(dp->workers[i]->ct);
 			rte_free(dp->workers[i]->stats);
 			rte_free(dp->workers[i]);
 		}

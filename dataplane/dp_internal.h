@@ -13,6 +13,7 @@
 #include <rte_mbuf.h>
 
 #include "classify.h"
+#include "ct_decide.h"
 #include "podwall/pw_pkt.h"
 #include "podwall/pw_stats.h"
 #include "pw_dp.h"
@@ -50,7 +51,10 @@ struct pw_worker {
 	struct pw_pkt_meta meta[PW_MAX_BURST];
 	uint16_t reason[PW_MAX_BURST]; /**< 0 = forward, else enum pw_drop_reason */
 	struct pw_txbuf tx[PW_MAX_PORTS];
-	struct pw_cls_scratch cls; /**< policy classification scratch (classify.h) */
+	struct pw_cls_scratch cls;	     /**< policy classification scratch (classify.h) */
+	struct pw_ct *ct;		     /**< this worker's flow table; NULL: conntrack off */
+	const uint8_t *frames[PW_MAX_BURST]; /**< the burst's frames (ICMP errors' quotes) */
+	struct pw_ct_scratch ct_scratch;
 } __rte_cache_aligned;
 
 struct pw_snap_pending {
@@ -95,6 +99,7 @@ struct pw_dp {
 	struct pw_port_counters base_port[PW_MAX_PORTS];
 	struct pw_port_counters base_worker[PW_MAX_WORKERS];
 	struct pw_dp_lcore_counters base_lc[PW_MAX_WORKERS];
+	struct pw_dp_ct_counters base_ct[PW_MAX_WORKERS];
 };
 
 /* port.c */
@@ -102,6 +107,9 @@ int pw_port_configure(struct pw_dp *dp, unsigned int idx, char *err, size_t err_
 
 /* worker.c */
 int pw_worker_main(void *arg);
+
+/* flows.c */
+void pw_dp_ct_stats_reset(struct pw_dp *dp);
 
 /* snapshot.c */
 void pw_snapshot_free(struct pw_snapshot *snap);

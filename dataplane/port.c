@@ -14,49 +14,30 @@
 
 /* A Toeplitz key of one repeated 16-bit pattern hashes (a, b) and (b, a) alike, so both
  * directions of a flow reach the same queue (Woo and Park, "Scalable TCP Session
- * Monitoring with Symmetric Receive-side Scaling"). Connection tracking relies on it. */
-static uint8_t symmetric_rss_key[40] = {
-	0x6d,
-	0x5a,
-	0x6d,
-	0x5a,
-	0x6d,
-	0x5a,
-	0x6d,
-	0x5a,
-	0x6d,
-	0x5a,
-	0x6d,
-	0x5a,
-	0x6d,
-	0x5a,
-	0x6d,
-	0x5a,
-	0x6d,
-	0x5a,
-	0x6d,
-	0x5a,
-	0x6d,
-	0x5a,
-	0x6d,
-	0x5a,
-	0x6d,
-	0x5a,
-	0x6d,
-	0x5a,
-	0x6d,
-	0x5a,
-	0x6d,
-	0x5a,
-	0x6d,
-	0x5a,
-	0x6d,
-	0x5a,
-	0x6d,
-	0x5a,
-	0x6d,
-	0x5a,
-};
+ * Monitoring with Symmetric Receive-side Scaling"). Connection tracking relies on it
+ * (dp.c, "Multi-queue"). Devices take keys of different sizes (40 bytes on most, 52 on
+ * i40e/ice): the pattern fills whatever size the device reports. */
+#define RSS_KEY_MAX 128
+
+/* Static: ethdev keeps the pointer in its copy of the configuration and some PMDs read the
+ * key again at start. Every port shares it (it has the same contents for all). */
+static uint8_t rss_key[RSS_KEY_MAX];
+
+static void
+symmetric_rss_key(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(rss_key); i++)
+		rss_key[i] = i % 2 == 0 ? 0x6d : 0x5a;
+}
+
+/* af_packet spreads over its queues with the kernel's symmetric fanout hash (dp.c). */
+static bool
+kernel_fanout(const char *driver)
+{
+	return strcmp(driver, "net_af_packet") == 0;
+}
 
 int
 pw_port_configure(struct pw_dp *dp, unsigned int idx, char *err, size_t err_len)
@@ -97,14 +78,21 @@ pw_port_configure(struct pw_dp *dp, unsigned int idx, char *err, size_t err_len)
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		conf.rx_adv_conf.rss_conf.rss_hf = info.flow_type_rss_offloads &
 			(RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP | RTE_ETH_RSS_SCTP);
-		if (info.hash_key_size == sizeof(symmetric_rss_key)) {
-			conf.rx_adv_conf.rss_conf.rss_key = symmetric_rss_key;
-			conf.rx_adv_conf.rss_conf.rss_key_len = sizeof(symmetric_rss_key);
+		if (info.hash_key_size > 0 && info.hash_key_size <= sizeof(rss_key) &&
+			info.hash_key_size % 2 == 0) {
+			symmetric_rss_key();
+			conf.rx_adv_conf.rss_conf.rss_key = rss_key;
+			conf.rx_adv_conf.rss_conf.rss_key_len = info.hash_key_size;
 		} else {
 			PW_DP_LOG(WARNING,
-				"port %s: RSS key is %u bytes, not 40: RSS may not be symmetric",
+				"port %s: RSS key of %u bytes: cannot make it symmetric; the two "
+				"directions of a flow may reach different workers",
 				port->name, info.hash_key_size);
 		}
+	} else if (port->nb_rxq > 1 && kernel_fanout(port->driver)) {
+		PW_DP_LOG(INFO,
+			"port %s: %u rx queues spread by the kernel's symmetric fanout hash",
+			port->name, port->nb_rxq);
 	} else if (port->nb_rxq > 1) {
 		PW_DP_LOG(WARNING, "port %s (%s): %u rx queues but no RSS support", port->name,
 			port->driver, port->nb_rxq);
@@ -155,6 +143,8 @@ pw_port_configure(struct pw_dp *dp, unsigned int idx, char *err, size_t err_len)
 	}
 	PW_DP_LOG(INFO, "port %s: %s id %u, %u rx queue(s), %u tx queue(s), %s", port->name,
 		port->driver, port->port_id, port->nb_rxq, port->nb_txq,
-		conf.rxmode.mq_mode == RTE_ETH_MQ_RX_RSS ? "symmetric RSS" : "no RSS");
+		conf.rxmode.mq_mode == RTE_ETH_MQ_RX_RSS		? "symmetric RSS" :
+			port->nb_rxq > 1 && kernel_fanout(port->driver) ? "kernel fanout hash" :
+									  "no RSS");
 	return 0;
 }

@@ -30,6 +30,19 @@ enum pw_dp_fwd_mode {
 	PW_DP_FWD_BRIDGE,
 };
 
+/** Connection-tracking timeouts, in the order of the configuration's conntrack.timeouts. */
+enum pw_dp_ct_timeout {
+	PW_DP_CT_TCP_SYN = 0,
+	PW_DP_CT_TCP_ESTABLISHED,
+	PW_DP_CT_TCP_FIN,
+	PW_DP_CT_TCP_CLOSED,
+	PW_DP_CT_UDP,
+	PW_DP_CT_SCTP,
+	PW_DP_CT_ICMP,
+	PW_DP_CT_OTHER,
+	PW_DP_CT_NB_TIMEOUTS
+};
+
 struct pw_dp_port_params {
 	const char *name;     /**< operator-facing name */
 	const char *dev_name; /**< ethdev name after EAL probing ("net_pcap0", "0000:3b:00.0") */
@@ -56,6 +69,15 @@ struct pw_dp_params {
 	 * forwarding destination and floods skip it.
 	 */
 	int drop_port;
+	/**
+	 * Connection tracking (DESIGN decision 4): one flow table per worker of
+	 * ct_size / nb_workers entries. With more than one worker, every port needs the same
+	 * number of rx queues, at least one per worker (see pw_dp_create()).
+	 */
+	bool ct_enabled;
+	uint32_t ct_size; /**< flows, all workers together */
+	bool ct_evict;	  /**< full table: evict the oldest idle flow (else drop the new) */
+	uint32_t ct_timeout_s[PW_DP_CT_NB_TIMEOUTS]; /**< idle timeouts, 1..604800 s */
 };
 
 /** Per-port description, for status. */
@@ -87,6 +109,46 @@ struct pw_dp_lcore_counters {
 	uint64_t busy_polls;  /**< rx_burst calls that returned packets */
 	uint64_t busy_cycles; /**< TSC cycles spent in non-empty polls, rx to tx flush */
 	uint64_t packets;     /**< packets received by this worker */
+};
+
+/** Connection-tracking counters of one worker's flow table. */
+struct pw_dp_ct_counters {
+	uint64_t active;      /**< flows in the table now (not affected by a reset) */
+	uint64_t created;     /**< flows created */
+	uint64_t expired;     /**< flows removed after their idle timeout */
+	uint64_t evicted;     /**< flows removed to make room (on_full: evict-oldest) */
+	uint64_t table_full;  /**< new flows dropped as ct_full (on_full: drop-new) */
+	uint64_t revalidated; /**< flows re-classified after a policy change */
+	uint64_t revoked;     /**< flows a policy change denied (then dropped) */
+};
+
+/** One tracked flow, as the operator's `flows` shows it. */
+struct pw_dp_flow {
+	unsigned int worker;
+	uint8_t family;	     /**< 4 or 6 */
+	uint8_t proto;	     /**< IPPROTO_* */
+	uint8_t src[16];     /**< the originator's address, network order (IPv4: first 4 bytes) */
+	uint8_t dst[16];     /**< the responder's */
+	uint16_t sport;	     /**< the originator's port; ICMP echo: the identifier */
+	uint16_t dport;	     /**< the responder's port; ICMP echo: 0 */
+	const char *state;   /**< "established", "syn_sent", ..., "active" (static) */
+	bool replied;	     /**< the responder has answered */
+	bool revoked;	     /**< denied by the policy since it was opened: its packets drop */
+	uint64_t generation; /**< the policy generation that last decided it */
+	uint64_t age_ms;     /**< since its first packet */
+	uint64_t idle_ms;    /**< since its last packet */
+	uint64_t expires_ms; /**< until its idle timeout, at the current state */
+	uint64_t packets[2]; /**< [0] originator to responder, [1] back */
+	uint64_t bytes[2];   /**< IP bytes */
+};
+
+/** Which flows pw_dp_flows() returns: a flow matches if an end has the address and port. */
+struct pw_dp_flow_filter {
+	bool has_ip;
+	uint8_t family; /**< 4 or 6, with has_ip */
+	uint8_t ip[16]; /**< network order */
+	bool has_port;
+	uint16_t port;
 };
 
 /** NIC-level counters of one port (rte_eth_stats). */
@@ -163,5 +225,29 @@ void pw_dp_stats_reset(struct pw_dp *dp);
 /** Same as pw_dp_port_counters() but without the reset baseline (telemetry). */
 void pw_dp_port_counters_raw(
 	const struct pw_dp *dp, unsigned int idx, struct pw_port_counters *ret);
+
+/** Whether connection tracking is on, and its capacity in flows over all workers. */
+bool pw_dp_ct_enabled(const struct pw_dp *dp);
+uint64_t pw_dp_ct_capacity(const struct pw_dp *dp);
+
+/**
+ * Worker @p w's connection-tracking counters (all zero when tracking is off), minus the
+ * baseline of the last pw_dp_stats_reset() (except active). @p raw: without the baseline.
+ * Any thread (relaxed loads of single-writer counters).
+ */
+void pw_dp_ct_counters(
+	const struct pw_dp *dp, unsigned int w, bool raw, struct pw_dp_ct_counters *ret);
+
+/**
+ * Copy up to @p max tracked flows that match @p filter (NULL: all) into @p ret, worker by
+ * worker. Reads the workers' tables while they run: each flow is a consistent copy (the
+ * table's sequence counts, dataplane/ct.h), its counters may be one packet stale, and a
+ * flow created or removed during the walk may be missed. Costs one pass over every table
+ * (about 1 ms per 10k flows of capacity): for operators, not for polling. Control thread.
+ * @param ret_truncated  set when more flows matched than @p max
+ * @return flows copied
+ */
+unsigned int pw_dp_flows(const struct pw_dp *dp, const struct pw_dp_flow_filter *filter,
+	struct pw_dp_flow *ret, unsigned int max, bool *ret_truncated);
 
 #endif /* PW_DP_H */

@@ -148,4 +148,5 @@ pw_dp_stats_reset(struct pw_dp *dp)
 	}
 	for (i = 0; i < dp->nb_workers; i++)
 		worker_counters_raw(dp, i, &dp->base_worker[i], &dp->base_lc[i]);
+	pw_dp_ct_stats_reset(dp);
 }

@@ -12,7 +12,7 @@
 #include <rte_prefetch.h>
 #include <rte_rcu_qsbr.h>
 
-#include "decide.h"
+#include "ct_decide.h"
 #include "dp_internal.h"
 #include "fdb.h"
 #include "parse.h"
@@ -145,13 +145,16 @@ process_burst(struct pw_worker *w, uint16_t in_idx, struct rte_mbuf **pkts, uint
 		bytes += rte_pktmbuf_pkt_len(m);
 		/* The parser reads the first segment only; a header that spills into a second
 		 * segment reads as truncated and is dropped, never passed unread. */
-		w->reason[i] = (uint16_t)pw_parse_pkt(
-			rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m), &w->meta[i]);
+		w->frames[i] = rte_pktmbuf_mtod(m, const uint8_t *);
+		w->reason[i] =
+			(uint16_t)pw_parse_pkt(w->frames[i], rte_pktmbuf_data_len(m), &w->meta[i]);
 	}
 	ctr_add(&c->rx_packets, nb);
 	ctr_add(&c->rx_bytes, bytes);
 
-	pw_decide_burst(snap, w->dp->params.fail_open, w->meta, w->reason, nb, &w->cls, w->id);
+	/* Without a flow table (conntrack off) this is pw_decide_burst(). */
+	pw_ct_decide_burst(w->ct, snap, w->dp->params.fail_open, w->meta, w->frames, w->reason, nb,
+		&w->ct_scratch, &w->cls, w->id, now_ms);
 
 	for (i = 0; i < nb; i++) {
 		struct rte_mbuf *m = pkts[i];
@@ -206,6 +209,9 @@ pw_worker_main(void *arg)
 			packets += nb;
 			busy_cycles += rte_rdtsc() - t0;
 		}
+		/* Expiry, a few entries at a time: never a stop-the-world sweep. */
+		if (w->ct != NULL)
+			pw_ct_tick(w->ct, now_ms);
 		/* One store per counter per loop, not per packet. */
 		__atomic_store_n(&lc->polls, polls, __ATOMIC_RELAXED);
 		__atomic_store_n(&lc->busy_polls, busy_polls, __ATOMIC_RELAXED);

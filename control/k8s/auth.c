@@ -219,10 +219,11 @@ err_nomem:
 }
 
 static int
-parse_user(const json_t *u, const char *name, const char *dir, struct pw_k8s_auth *ret,
-	char *err, size_t err_len)
+parse_user(const json_t *u, const char *name, const char *dir, struct pw_k8s_auth *ret, char *err,
+	size_t err_len)
 {
-	static const char *const unsupported[] = { "exec", "auth-provider", "username", "password" };
+	static const char *const unsupported[] = { "exec", "auth-provider", "username",
+		"password" };
 	const char *token = str_of(u, "token"), *token_file = str_of(u, "tokenFile");
 	size_t i;
 	int rc;
@@ -230,7 +231,8 @@ parse_user(const json_t *u, const char *name, const char *dir, struct pw_k8s_aut
 	for (i = 0; i < sizeof(unsupported) / sizeof(unsupported[0]); i++) {
 		if (json_object_get(u, unsupported[i]) != NULL) {
 			snprintf(err, err_len,
-				"kubeconfig: user '%.64s': '%s' credentials are not supported (use a "
+				"kubeconfig: user '%.64s': '%s' credentials are not supported (use "
+				"a "
 				"token, a token file or a client certificate)",
 				name, unsupported[i]);
 			return -EINVAL;
@@ -253,7 +255,8 @@ parse_user(const json_t *u, const char *name, const char *dir, struct pw_k8s_aut
 	if ((ret->cert.file != NULL || ret->cert.data != NULL) !=
 		(ret->key.file != NULL || ret->key.data != NULL)) {
 		snprintf(err, err_len,
-			"kubeconfig: user '%.64s': a client certificate needs a client key and back",
+			"kubeconfig: user '%.64s': a client certificate needs a client key and "
+			"back",
 			name);
 		return -EINVAL;
 	}
@@ -265,8 +268,8 @@ err_nomem:
 }
 
 static int
-parse_kubeconfig_json(const json_t *root, const char *dir, struct pw_k8s_auth *ret, char *err,
-	size_t err_len)
+parse_kubeconfig_json(
+	const json_t *root, const char *dir, struct pw_k8s_auth *ret, char *err, size_t err_len)
 {
 	const char *cur = str_of(root, "current-context"), *cluster_name, *user_name;
 	json_t *ctx, *cluster = NULL, *user = NULL;
@@ -327,8 +330,8 @@ out:
 }
 
 int
-pw_k8s_kubeconfig_parse(const uint8_t *data, size_t len, const char *dir,
-	struct pw_k8s_auth *ret, char *err, size_t err_len)
+pw_k8s_kubeconfig_parse(const uint8_t *data, size_t len, const char *dir, struct pw_k8s_auth *ret,
+	char *err, size_t err_len)
 {
 	struct pw_yaml_params yp = { .max_size = PW_K8S_MAX_KUBECONFIG };
 	struct pw_yaml_stream *stream = NULL;
@@ -376,7 +379,8 @@ dup_into(char **dst, const char *src)
 static int
 in_cluster(const struct pw_k8s_auth_params *p, struct pw_k8s_auth *ret, char *err, size_t err_len)
 {
-	const char *host = getenv("KUBERNETES_SERVICE_HOST"), *port = getenv("KUBERNETES_SERVICE_PORT");
+	const char *host = getenv("KUBERNETES_SERVICE_HOST"),
+		   *port = getenv("KUBERNETES_SERVICE_PORT");
 	const char *dir = p->sa_dir != NULL ? p->sa_dir : PW_K8S_SA_DIR;
 	bool v6;
 
@@ -392,8 +396,8 @@ in_cluster(const struct pw_k8s_auth_params *p, struct pw_k8s_auth *ret, char *er
 		return -EINVAL;
 	}
 	v6 = strchr(host, ':') != NULL;
-	if (asprintf(&ret->server, "https://%s%s%s:%s", v6 ? "[" : "", host, v6 ? "]" : "",
-		    port) < 0) {
+	if (asprintf(&ret->server, "https://%s%s%s:%s", v6 ? "[" : "", host, v6 ? "]" : "", port) <
+		0) {
 		ret->server = NULL;
 		return -ENOMEM;
 	}
@@ -462,8 +466,8 @@ url_ok(const char *s)
 }
 
 int
-pw_k8s_auth_resolve(const struct pw_k8s_auth_params *p, struct pw_k8s_auth *ret, char *err,
-	size_t err_len)
+pw_k8s_auth_resolve(
+	const struct pw_k8s_auth_params *p, struct pw_k8s_auth *ret, char *err, size_t err_len)
 {
 	size_t n;
 	int rc;
@@ -565,7 +569,7 @@ read_small_file(const char *path, char **ret, size_t *ret_len, struct stat *ret_
 	}
 	buf[len] = '\0';
 	*ret = buf;
-	*ret_len = cap;
+	*ret_len = len;
 	return 0;
 }
 
@@ -581,7 +585,7 @@ int
 pw_k8s_token_refresh(struct pw_k8s_token *t, const char *path, bool force, bool *ret_changed)
 {
 	struct stat st;
-	size_t cap = 0, start, end, i;
+	size_t len = 0, start, end, i;
 	char *buf = NULL, *value;
 	int rc;
 
@@ -591,10 +595,10 @@ pw_k8s_token_refresh(struct pw_k8s_token *t, const char *path, bool force, bool 
 		return -errno;
 	if (!force && same_file(t, &st))
 		return 0;
-	rc = read_small_file(path, &buf, &cap, &st);
+	rc = read_small_file(path, &buf, &len, &st);
 	if (rc != 0)
 		return rc;
-	end = strlen(buf);
+	end = len;
 	for (start = 0; start < end && strchr(" \t\r\n", buf[start]) != NULL; start++)
 		;
 	while (end > start && strchr(" \t\r\n", buf[end - 1]) != NULL)
@@ -606,18 +610,23 @@ pw_k8s_token_refresh(struct pw_k8s_token *t, const char *path, bool force, bool 
 			break;
 	}
 	if (start == end || i < end) {
-		pw_k8s_wipe_free(buf, cap);
+		pw_k8s_wipe_free(buf, len + 1);
 		return -EINVAL;
 	}
 	value = strndup(buf + start, end - start);
-	pw_k8s_wipe_free(buf, cap);
+	pw_k8s_wipe_free(buf, len + 1);
 	if (value == NULL)
 		return -ENOMEM;
-	if (ret_changed != NULL)
-		*ret_changed = t->value == NULL || strcmp(t->value, value) != 0;
-	if (t->value != NULL)
-		pw_k8s_wipe_free(t->value, strlen(t->value));
-	t->value = value;
+	if (t->value != NULL && strcmp(t->value, value) == 0) {
+		pw_k8s_wipe_free(value, strlen(value));
+	} else {
+		if (ret_changed != NULL)
+			*ret_changed = true;
+		if (t->prev != NULL)
+			pw_k8s_wipe_free(t->prev, strlen(t->prev));
+		t->prev = t->value;
+		t->value = value;
+	}
 	t->dev = st.st_dev;
 	t->ino = st.st_ino;
 	t->size = st.st_size;
@@ -630,5 +639,43 @@ pw_k8s_token_clear(struct pw_k8s_token *t)
 {
 	if (t->value != NULL)
 		pw_k8s_wipe_free(t->value, strlen(t->value));
+	if (t->prev != NULL)
+		pw_k8s_wipe_free(t->prev, strlen(t->prev));
 	memset(t, 0, sizeof(*t));
+}
+
+/* Replace the @p n bytes at @p p (followed by @p rest bytes and a NUL) with the mask. */
+static void
+mask_at(char *p, size_t n, size_t rest)
+{
+	static const char mask[] = "[redacted]";
+	size_t m = n < sizeof(mask) - 1 ? n : sizeof(mask) - 1;
+
+	memcpy(p, mask, m);
+	memmove(p + m, p + n, rest + 1);
+}
+
+void
+pw_k8s_redact(char *msg, const char *const *secrets, unsigned int nb_secrets)
+{
+	unsigned int i;
+
+	for (i = 0; i < nb_secrets; i++) {
+		const char *s = secrets[i];
+		size_t n = s != NULL ? strlen(s) : 0, len, trail, k;
+		char *p;
+
+		if (n == 0)
+			continue;
+		while ((p = strstr(msg, s)) != NULL)
+			mask_at(p, n, strlen(p + n));
+		len = strlen(msg);
+		trail = len >= 3 && strcmp(msg + len - 3, "...") == 0 ? 3 : 0;
+		for (k = n - 1 < len - trail ? n - 1 : len - trail; k >= 8; k--) {
+			if (memcmp(msg + len - trail - k, s, k) == 0) {
+				mask_at(msg + len - trail - k, k, trail);
+				break;
+			}
+		}
+	}
 }

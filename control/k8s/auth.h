@@ -45,14 +45,14 @@ struct pw_k8s_pem {
 
 /** How to reach and authenticate to the API server. */
 struct pw_k8s_auth {
-	char *server;	 /**< "https://host:port[/prefix]", no trailing slash */
-	char *source;	 /**< for status: "config", "in-cluster", "kubeconfig PATH (context C)" */
-	char *token;	 /**< inline token from a kubeconfig (secret), or NULL */
+	char *server;	  /**< "https://host:port[/prefix]", no trailing slash */
+	char *source;	  /**< for status: "config", "in-cluster", "kubeconfig PATH (context C)" */
+	char *token;	  /**< inline token from a kubeconfig (secret), or NULL */
 	char *token_file; /**< token file, re-read when it changes, or NULL */
 	struct pw_k8s_pem ca;	/**< NULL file and data: the system's CA store */
 	struct pw_k8s_pem cert; /**< client certificate, or neither */
 	struct pw_k8s_pem key;	/**< its private key (secret) */
-	bool insecure; /**< TLS certificate checks off */
+	bool insecure;		/**< TLS certificate checks off */
 };
 
 /**
@@ -67,8 +67,8 @@ struct pw_k8s_auth {
  * @return 0, -EINVAL (bad or incomplete configuration), -ENOENT (not in a cluster and nothing
  *         configured), -ENOMEM, or -errno reading the kubeconfig.
  */
-int pw_k8s_auth_resolve(const struct pw_k8s_auth_params *p, struct pw_k8s_auth *ret, char *err,
-	size_t err_len);
+int pw_k8s_auth_resolve(
+	const struct pw_k8s_auth_params *p, struct pw_k8s_auth *ret, char *err, size_t err_len);
 
 /**
  * Parse a kubeconfig: the current context's cluster (server, certificate-authority or
@@ -99,6 +99,7 @@ int pw_k8s_base64_decode(const char *s, size_t len, uint8_t **ret, size_t *ret_l
 /** A token read from a file, re-read when the file changes (a rotated token). */
 struct pw_k8s_token {
 	char *value; /**< the token, NULL before the first read */
+	char *prev;  /**< the value it replaced, kept to redact late echoes of it, or NULL */
 	dev_t dev;   /**< identity of the file read, to notice a change */
 	ino_t ino;
 	off_t size;
@@ -118,6 +119,14 @@ int pw_k8s_token_refresh(struct pw_k8s_token *t, const char *path, bool force, b
 
 /** Wipe and free the token; @p t is zeroed. */
 void pw_k8s_token_clear(struct pw_k8s_token *t);
+
+/**
+ * Remove secrets from a message in place: every occurrence of each of @p secrets (NULL and
+ * empty entries are skipped) becomes "[redacted]" (or as much of it as fits in the secret's
+ * length, so the message never grows), and so does a start of a secret of 8 bytes or more
+ * that ends the message, or ends it before "..." (a message cut in the middle of a secret).
+ */
+void pw_k8s_redact(char *msg, const char *const *secrets, unsigned int nb_secrets);
 
 /** Overwrite a secret before freeing it; NULL is a no-op. */
 void pw_k8s_wipe_free(void *p, size_t len);

@@ -49,8 +49,8 @@ params_defaults(struct pw_k8s_source *s, const struct pw_k8s_params *p)
 }
 
 int
-pw_k8s_source_create(const struct pw_k8s_params *p, const struct pw_manifests_ops *ops,
-	void *arg, struct pw_evloop *loop, struct pw_k8s_source **ret, char *err, size_t err_len)
+pw_k8s_source_create(const struct pw_k8s_params *p, const struct pw_manifests_ops *ops, void *arg,
+	struct pw_evloop *loop, struct pw_k8s_source **ret, char *err, size_t err_len)
 {
 	struct pw_k8s_auth_params ap;
 	struct pw_k8s_source *s;
@@ -84,7 +84,8 @@ pw_k8s_source_create(const struct pw_k8s_params *p, const struct pw_manifests_op
 		rc = pw_k8s_token_refresh(&s->token, s->auth.token_file, true, NULL);
 		if (rc != 0) {
 			snprintf(err, err_len, "token file %s: %s", s->auth.token_file,
-				rc == -EINVAL ? "empty, or holds control characters" : strerror(-rc));
+				rc == -EINVAL ? "empty, or holds control characters" :
+						strerror(-rc));
 			goto err_free;
 		}
 	}

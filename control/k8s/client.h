@@ -63,9 +63,9 @@ struct pw_k8s_params {
 	const char *token_file; /**< bearer token file, re-read when it changes */
 	const char *ca_file;	/**< CA bundle for the server's certificate */
 	bool insecure_skip_tls_verify; /**< no certificate checks (reported through error()) */
-	const char *sa_dir; /**< in-cluster credentials; NULL: the service-account mount */
-	uint32_t watch_timeout_s; /**< timeoutSeconds of a watch; 0: random in 300..599 */
-	uint32_t idle_timeout_ms; /**< abandon a request silent this long; 0: 90000 (bookmarks
+	const char *sa_dir;	     /**< in-cluster credentials; NULL: the service-account mount */
+	uint32_t watch_timeout_s;    /**< timeoutSeconds of a watch; 0: random in 300..599 */
+	uint32_t idle_timeout_ms;    /**< abandon a request silent this long; 0: 90000 (bookmarks
 				       come about every minute) */
 	uint32_t connect_timeout_ms; /**< 0: 10000 */
 	uint32_t page_size;	     /**< items per list page; 0: PW_K8S_PAGE_SIZE */

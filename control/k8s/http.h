@@ -30,8 +30,8 @@ struct pw_k8s_timer {
 };
 
 /** Set up @p t (not armed). */
-void pw_k8s_timer_init(struct pw_k8s_timer *t, struct pw_evloop *loop, void (*cb)(void *arg),
-	void *arg);
+void pw_k8s_timer_init(
+	struct pw_k8s_timer *t, struct pw_evloop *loop, void (*cb)(void *arg), void *arg);
 /** (Re)arm @p t to fire once, @p ms (at least 1) from now. @return 0 or -ENOMEM. */
 int pw_k8s_timer_arm(struct pw_k8s_timer *t, uint32_t ms);
 /** Disarm @p t; a disarmed timer is a no-op. */
@@ -72,9 +72,9 @@ struct pw_k8s_req {
 	uint32_t connect_timeout_ms;
 	bool fresh_connect; /**< do not reuse a connection (after a failure) */
 	curl_write_callback write_cb;
-	void *write_arg;	   /**< also CURLOPT_PRIVATE */
+	void *write_arg;	       /**< also CURLOPT_PRIVATE */
 	curl_write_callback header_cb; /**< may be NULL */
-	char *errbuf;		   /**< CURL_ERROR_SIZE bytes */
+	char *errbuf;		       /**< CURL_ERROR_SIZE bytes */
 };
 
 /**

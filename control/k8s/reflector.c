@@ -48,31 +48,16 @@ next_random(struct pw_k8s_source *s)
 	return (uint32_t)((s->rnd * 2685821657736338717ull) >> 32);
 }
 
-/* Replace every occurrence of the token in @p msg: server text might echo it back. */
+/*
+ * Remove the tokens from text the server sent: a proxy may echo them. The previous token too:
+ * a request made with it may fail after a rotation.
+ */
 static void
 redact(const struct pw_k8s_source *s, char *msg)
 {
-	static const char mask[] = "[redacted]";
-	const char *tokens[2] = { s->token.value, s->auth.token };
-	unsigned int i;
+	const char *const tokens[] = { s->token.value, s->token.prev, s->auth.token };
 
-	for (i = 0; i < 2; i++) {
-		size_t n = tokens[i] != NULL ? strlen(tokens[i]) : 0;
-		char *p;
-
-		if (n == 0)
-			continue;
-		while ((p = strstr(msg, tokens[i])) != NULL) {
-			size_t rest = strlen(p + n);
-
-			if (n >= sizeof(mask) - 1) {
-				memcpy(p, mask, sizeof(mask) - 1);
-				memmove(p + sizeof(mask) - 1, p + n, rest + 1);
-			} else {
-				memmove(p, p + n, rest + 1);
-			}
-		}
-	}
+	pw_k8s_redact(msg, tokens, sizeof(tokens) / sizeof(tokens[0]));
 }
 
 static void __attribute__((format(printf, 2, 3)))
@@ -165,6 +150,8 @@ append_body(struct pw_k8s_reflector *w, const char *data, size_t n, size_t max)
 
 		while (cap < w->body_len + n + 1)
 			cap *= 2;
+		if (cap > max + 1)
+			cap = max + 1;
 		b = realloc(w->body, cap);
 		if (b == NULL)
 			return false;
@@ -219,7 +206,8 @@ on_line(void *arg, const char *line, size_t len)
 	switch (ev.type) {
 	case PW_K8S_EV_ERROR:
 		pw_k8s_status_describe(&ev.status, st, sizeof(st));
-		w->abort_why = pw_k8s_status_is_gone(&ev.status) ? PW_K8S_ABORT_RELIST : PW_K8S_ABORT_RETRY;
+		w->abort_why = pw_k8s_status_is_gone(&ev.status) ? PW_K8S_ABORT_RELIST :
+								   PW_K8S_ABORT_RETRY;
 		snprintf(w->abort_msg, sizeof(w->abort_msg), "watch ERROR event: %s", st);
 		pw_k8s_event_clear(&ev);
 		return -1;
@@ -294,8 +282,8 @@ on_write(char *data, size_t size, size_t nmemb, void *arg)
 		return n;
 	if (rc == -EMSGSIZE) {
 		w->abort_why = PW_K8S_ABORT_RELIST_ERROR;
-		snprintf(w->abort_msg, sizeof(w->abort_msg),
-			"watch line longer than %zu bytes", w->lines.max);
+		snprintf(w->abort_msg, sizeof(w->abort_msg), "watch line longer than %zu bytes",
+			w->lines.max);
 	} else if (rc == -ENOMEM) {
 		w->abort_why = PW_K8S_ABORT_RELIST_ERROR;
 		snprintf(w->abort_msg, sizeof(w->abort_msg), "out of memory");
@@ -351,11 +339,10 @@ start_request(struct pw_k8s_reflector *w, const char *url, bool is_list)
 		.header_cb = on_header,
 		.errbuf = w->errbuf,
 	};
-	bool changed;
 	int rc;
 
 	if (s->auth.token_file != NULL) {
-		rc = pw_k8s_token_refresh(&s->token, s->auth.token_file, s->token_force, &changed);
+		rc = pw_k8s_token_refresh(&s->token, s->auth.token_file, s->token_force, NULL);
 		s->token_force = false;
 		if (rc != 0)
 			report(w, "token file %s: %s%s", s->auth.token_file, strerror(-rc),
@@ -424,7 +411,9 @@ start_watch(struct pw_k8s_reflector *w)
 		retry_later(w, true);
 		return;
 	}
-	pw_k8s_lines_init(&w->lines, s->max_line);
+	/* A huge line is rare: do not keep its buffer for the life of the watch. */
+	if (w->lines.cap > 1024 * 1024)
+		pw_k8s_lines_free(&w->lines);
 	start_request(w, url, false);
 	free(url);
 }
@@ -540,6 +529,20 @@ list_page_done(struct pw_k8s_reflector *w)
 
 /* Finished transfers */
 
+/* Say which CA failed to verify the server: the usual cause is a wrong ca_file. */
+static const char *
+ca_hint(const struct pw_k8s_source *s, CURLcode result)
+{
+	if (result != CURLE_PEER_FAILED_VERIFICATION && result != CURLE_SSL_CACERT_BADFILE)
+		return "";
+	if (s->auth.ca.data != NULL)
+		return " (CA: the kubeconfig's certificate-authority-data)";
+	if (s->auth.ca.file != NULL)
+		return " (CA: ca_file or certificate-authority; is it the one that signed the "
+		       "API server's certificate?)";
+	return " (CA: the system's store; set ca_file)";
+}
+
 /*
  * The resourceVersion is gone: list again, at once, unless the watch got nothing since the
  * last list (a server that answers every watch with 410 would make a tight list loop).
@@ -562,6 +565,11 @@ http_error(struct pw_k8s_reflector *w, long code)
 	char desc[PW_K8S_ERR_LEN];
 	const char *what = w->is_list ? "list" : "watch";
 
+	/* Before the message is cut to an excerpt, which could keep half a token. */
+	if (w->body != NULL) {
+		redact(s, w->body);
+		w->body_len = strlen(w->body);
+	}
 	pw_k8s_status_from_body(w->body, w->body_len, (int)code, &st);
 	pw_k8s_status_describe(&st, desc, sizeof(desc));
 	if (pw_k8s_status_is_gone(&st)) {
@@ -623,8 +631,9 @@ pw_k8s_reflector_done(void *arg, CURL *easy, CURLcode result)
 		return;
 	}
 	if (result != CURLE_OK) {
-		report(w, "%s %s: %s", w->is_list ? "list" : "watch", w->res->name,
-			w->errbuf[0] != '\0' ? w->errbuf : curl_easy_strerror(result));
+		report(w, "%s %s: %s%s", w->is_list ? "list" : "watch", w->res->name,
+			w->errbuf[0] != '\0' ? w->errbuf : curl_easy_strerror(result),
+			ca_hint(w->src, result));
 		if (!w->is_list)
 			w->nb_reconnects++;
 		if (w->is_list)
@@ -661,8 +670,8 @@ pw_k8s_reflector_done(void *arg, CURL *easy, CURLcode result)
 /* Life cycle */
 
 int
-pw_k8s_reflector_init(struct pw_k8s_reflector *w, struct pw_k8s_source *src,
-	const struct pw_k8s_resource *res)
+pw_k8s_reflector_init(
+	struct pw_k8s_reflector *w, struct pw_k8s_source *src, const struct pw_k8s_resource *res)
 {
 	w->src = src;
 	w->res = res;
@@ -706,11 +715,11 @@ json_t *
 pw_k8s_reflector_status_json(const struct pw_k8s_reflector *w, uint64_t now)
 {
 	json_t *j = json_pack("{s:s, s:s, s:s?, s:I, s:b, s:I, s:I, s:I, s:I, s:I}", "resource",
-		w->res->name, "state", state_names[w->state], "resource_version", w->rv,
-		"objects", (json_int_t)json_object_size(w->known), "synced", w->listed,
-		"reconnects", (json_int_t)w->nb_reconnects, "relists", (json_int_t)w->nb_relists,
-		"events", (json_int_t)w->nb_events, "errors", (json_int_t)w->nb_errors,
-		"unauthorized", (json_int_t)w->nb_unauthorized);
+		w->res->name, "state", state_names[w->state], "resource_version", w->rv, "objects",
+		(json_int_t)json_object_size(w->known), "synced", w->listed, "reconnects",
+		(json_int_t)w->nb_reconnects, "relists", (json_int_t)w->nb_relists, "events",
+		(json_int_t)w->nb_events, "errors", (json_int_t)w->nb_errors, "unauthorized",
+		(json_int_t)w->nb_unauthorized);
 
 	if (j == NULL)
 		return NULL;
@@ -721,8 +730,8 @@ pw_k8s_reflector_status_json(const struct pw_k8s_reflector *w, uint64_t now)
 		gmtime_r(&w->last_sync_wall.tv_sec, &tm);
 		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
 		json_object_set_new(j, "last_sync", json_string(ts));
-		json_object_set_new(
-			j, "last_sync_age_s", json_real((double)(now - w->last_sync_ns) / 1e9));
+		json_object_set_new(j, "last_sync_age_s",
+			json_real((double)((now - w->last_sync_ns) / 1000000u) / 1e3));
 	} else {
 		json_object_set_new(j, "last_sync", json_null());
 	}
@@ -732,8 +741,8 @@ pw_k8s_reflector_status_json(const struct pw_k8s_reflector *w, uint64_t now)
 	}
 	if (w->last_error_ns != 0) {
 		json_object_set_new(j, "last_error", json_string(w->last_error));
-		json_object_set_new(
-			j, "last_error_age_s", json_real((double)(now - w->last_error_ns) / 1e9));
+		json_object_set_new(j, "last_error_age_s",
+			json_real((double)((now - w->last_error_ns) / 1000000u) / 1e3));
 	}
 	return j;
 }

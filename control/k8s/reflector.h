@@ -32,9 +32,9 @@ enum pw_k8s_wstate {
 /* Why a request was abandoned from a callback (returning 0 from the write callback). */
 enum pw_k8s_abort {
 	PW_K8S_ABORT_NONE,
-	PW_K8S_ABORT_RELIST,	    /* 410 ERROR event: list again now */
+	PW_K8S_ABORT_RELIST,	   /* 410 ERROR event: list again now */
 	PW_K8S_ABORT_RELIST_ERROR, /* bad line, oversized line: list again after a backoff step */
-	PW_K8S_ABORT_RETRY,	    /* another ERROR event, a list page too large: back off, resume */
+	PW_K8S_ABORT_RETRY, /* another ERROR event, a list page too large: back off, resume */
 };
 
 /** One resource's list-then-watch state machine (client-go's Reflector). */
@@ -42,7 +42,7 @@ struct pw_k8s_reflector {
 	struct pw_k8s_source *src;
 	const struct pw_k8s_resource *res;
 	enum pw_k8s_wstate state;
-	bool next_is_list; /* in PW_K8S_W_BACKOFF: what to start when the delay is over */
+	bool next_is_list;	   /* in PW_K8S_W_BACKOFF: what to start when the delay is over */
 	struct pw_k8s_timer timer; /* backoff delay, or idle check while a request runs */
 
 	/* The request in flight. */
@@ -62,12 +62,12 @@ struct pw_k8s_reflector {
 	char *cont;
 
 	/* What the watch holds. */
-	char *rv;	/* resourceVersion to resume from; NULL until the first list */
-	json_t *known;	/* "ns/name" -> resourceVersion of what was delivered */
-	bool listed;	/* the first list was delivered */
+	char *rv;		    /* resourceVersion to resume from; NULL until the first list */
+	json_t *known;		    /* "ns/name" -> resourceVersion of what was delivered */
+	bool listed;		    /* the first list was delivered */
 	uint64_t events_since_list; /* valid watch events since the last list */
 	uint64_t start_ns;	    /* when the request in flight started */
-	unsigned int failures; /* consecutive, for the backoff */
+	unsigned int failures;	    /* consecutive, for the backoff */
 	bool fresh_connect;
 
 	/* For status. */
@@ -99,8 +99,8 @@ struct pw_k8s_source {
 uint64_t pw_k8s_now_ns(void);
 
 /** Set up @p w for resource @p res of @p src. @return 0 or -ENOMEM. */
-int pw_k8s_reflector_init(struct pw_k8s_reflector *w, struct pw_k8s_source *src,
-	const struct pw_k8s_resource *res);
+int pw_k8s_reflector_init(
+	struct pw_k8s_reflector *w, struct pw_k8s_source *src, const struct pw_k8s_resource *res);
 
 /** Start: list, then watch. */
 void pw_k8s_reflector_start(struct pw_k8s_reflector *w);

@@ -336,7 +336,8 @@ pw_k8s_status_describe(const struct pw_k8s_status *st, char *buf, size_t size)
 	if (st->code != 0)
 		snprintf(code, sizeof(code), "%d", st->code);
 	snprintf(buf, size, "%s%s%s%s%s", code, code[0] != '\0' && st->reason[0] != '\0' ? " " : "",
-		st->reason, (code[0] != '\0' || st->reason[0] != '\0') && st->message[0] != '\0' ? ": " : "",
+		st->reason,
+		(code[0] != '\0' || st->reason[0] != '\0') && st->message[0] != '\0' ? ": " : "",
 		st->message);
 	if (buf[0] == '\0')
 		snprintf(buf, size, "an empty Status");

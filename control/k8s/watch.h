@@ -115,13 +115,13 @@ int pw_k8s_lines_finish(struct pw_k8s_lines *ls, pw_k8s_line_cb cb, void *arg);
 /** Drop any partial line (a new stream starts). The buffer is kept for reuse. */
 void pw_k8s_lines_reset(struct pw_k8s_lines *ls);
 
-/** Free the buffer; @p ls may be initialised again. */
+/** Free the buffer; @p ls stays usable, with the same bound (it allocates again as needed). */
 void pw_k8s_lines_free(struct pw_k8s_lines *ls);
 
 /** A Kubernetes Status (an error response body, or the object of an ERROR event). */
 struct pw_k8s_status {
-	int code;	  /**< "code", or the HTTP status when the body has none; 0 if unknown */
-	char reason[64];  /**< "reason" ("Expired", "Unauthorized", ...), "" if absent */
+	int code;	   /**< "code", or the HTTP status when the body has none; 0 if unknown */
+	char reason[64];   /**< "reason" ("Expired", "Unauthorized", ...), "" if absent */
 	char message[160]; /**< an excerpt of "message", "" if absent */
 };
 
@@ -135,7 +135,8 @@ void pw_k8s_status_from_json(const json_t *obj, struct pw_k8s_status *ret);
  * Read a Status from an HTTP error body: JSON (a Status object) or anything else (an excerpt
  * of the text becomes the message). @p http_code is used when the body has no "code".
  */
-void pw_k8s_status_from_body(const char *body, size_t len, int http_code, struct pw_k8s_status *ret);
+void pw_k8s_status_from_body(
+	const char *body, size_t len, int http_code, struct pw_k8s_status *ret);
 
 /**
  * Whether a Status means that the resourceVersion (or a continue token) is too old, so that

@@ -19,7 +19,8 @@
 	_(BEFORE_SYNC, "fail-closed: no policy synced yet")                                  \
 	_(NO_DEST, "no destination port (unpaired wire port, or bridge with nowhere to go)") \
 	_(SAME_PORT, "bridge destination is the port the frame came in on")                  \
-	_(TX_FULL, "transmit queue full (unsent tail freed)")
+	_(TX_FULL, "transmit queue full (unsent tail freed)")                                \
+	_(CT_FULL, "new flow dropped: connection table full (conntrack.on_full: drop-new)")
 
 /**
  * All drop reasons. Values below PW_PARSE_MAX equal enum pw_parse_result (PW_DROP_PARSE_OK

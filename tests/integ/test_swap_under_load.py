@@ -135,9 +135,13 @@ def main():
         check(0.9 * ok_rx < db_in <= ok_rx,
               "per-policy counts survive the swaps: default/db allowed %d of %d frames" %
               (db_in, ok_rx))
-        check(heap[SWAPS] == heap[20],
-              "DPDK heap flat: %d bytes allocated after 20 swaps and after %d" %
-              (heap[20], SWAPS))
+        # Flat, not byte-exact: DPDK's allocator folds a sliver too small to stay free into
+        # the allocation beside it, so re-creating the same tables can move the count by a
+        # cache line or two once, with the heap's layout. A per-swap leak of even 64 bytes
+        # would show as 6 kB over these 100 swaps.
+        check(abs(heap[SWAPS] - heap[20]) < 4096,
+              "DPDK heap flat: %d bytes allocated after 20 swaps, %d after %d" %
+              (heap[20], heap[SWAPS], SWAPS))
         growth = rss[SWAPS] - rss[20]
         check(growth < 8 * 1024, "memory flat: RSS %d kB after 20 swaps, %d kB after %d (%+d kB)"
               % (rss[20], rss[SWAPS], SWAPS, growth))

@@ -160,6 +160,7 @@ test_full_config(void **state)
 		"  mode: 0640\n"
 		"  max_clients: 4\n"
 		"conntrack:\n"
+		"  enabled: false\n"
 		"  size: 4096\n"
 		"  on_full: evict-oldest\n"
 		"  timeouts:\n"
@@ -210,6 +211,7 @@ test_full_config(void **state)
 	assert_string_equal(cfg->socket_path, "/tmp/pw.sock");
 	assert_int_equal(cfg->socket_mode, 0640);
 	assert_int_equal(cfg->socket_max_clients, 4);
+	assert_false(cfg->ct_enabled);
 	assert_int_equal(cfg->ct_size, 4096);
 	assert_int_equal(cfg->ct_on_full, PW_CT_FULL_EVICT_OLDEST);
 	assert_int_equal(cfg->ct_timeouts.tcp_syn, 1);
@@ -250,6 +252,7 @@ assert_defaults(const struct pw_config *cfg)
 	assert_string_equal(cfg->socket_path, "/run/podwall/podwall.sock");
 	assert_int_equal(cfg->socket_mode, 0660);
 	assert_int_equal(cfg->socket_max_clients, 16);
+	assert_true(cfg->ct_enabled);
 	assert_int_equal(cfg->ct_size, 1048576);
 	assert_int_equal(cfg->ct_on_full, PW_CT_FULL_DROP_NEW);
 	assert_int_equal(cfg->ct_timeouts.tcp_syn, 30);
@@ -332,6 +335,8 @@ test_err_wrong_type(void **state)
 	expect_error_base(f, "policy:\n  kubernetes:\n    insecure_skip_tls_verify: yes\n",
 		"9: policy.kubernetes.insecure_skip_tls_verify: expected true or false, found "
 		"'yes'");
+	expect_error_base(f, "conntrack:\n  enabled: off\n",
+		"8: conntrack.enabled: expected true or false, found 'off'");
 	expect_error_base(
 		f, "socket:\n  path: [a, b]\n", "8: socket.path: expected a string, found a list");
 	expect_error_base(f, "forwarding:\n  mode: {a: b}\n",

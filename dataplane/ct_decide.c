@@ -1,0 +1,362 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The decision step with connection tracking, in four passes over a burst:
+ *   1. keys: each IP packet's flow key (or, for an ICMP error, the quoted flow's key);
+ *   2. lookup: all keys at once, pipelined (pw_ct_lookup_burst());
+ *   3. plan: from what each entry says, which packets need the policy, and in which
+ *      direction (their own for new flows, the original one for revalidations); all of them
+ *      are then classified in one pw_decide_burst() call;
+ *   4. apply, in packet order: create, revalidate, update or replace entries, set verdicts.
+ * Pass 3 plans one classification per flow: the first packet of a flow in the burst. Later
+ * ones (a SYN-ACK behind its SYN in a replayed capture, a burst of one stream after a policy
+ * change) are decided in pass 4 by the entry the first one created or revalidated.
+ * Pass 4 mutates the table while later packets of the burst still hold pass 2's handles: once
+ * anything was inserted or deleted, a packet finds its entry again, and one whose situation
+ * changed since pass 3 (its entry evicted, the first packet of its flow denied) is decided
+ * from what the table says now, with a one-off classification if pass 3 planned none.
+ * Each packet counts once in the rule hit counters: by its classification if it had one,
+ * else by its entry.
+ */
+#include "dataplane/ct_decide.h"
+
+#include <string.h>
+
+#include "dataplane/decide.h"
+
+/* What pass 3 put in cmeta for a packet. */
+enum planned {
+	PLAN_NONE = 0,
+	PLAN_OWN,  /* the packet itself: stateless, or first packet of a flow */
+	PLAN_ORIG, /* the flow's original direction: revalidation */
+};
+
+/* A packet's entry, as pass 4 sees it. */
+enum situation {
+	SIT_NONE,    /* no entry: a first packet */
+	SIT_REPLACE, /* an entry that has to go first: timed out, or closed and a SYN */
+	SIT_STALE,   /* decided by an older generation */
+	SIT_CURRENT, /* decided by the live generation */
+};
+
+static inline bool
+is_ip(const struct pw_pkt_meta *m)
+{
+	return m->l3 == PW_L3_IPV4 || m->l3 == PW_L3_IPV6;
+}
+
+static inline enum situation
+situation(const struct pw_ct *ct, const struct pw_ct_entry *e, const struct pw_pkt_meta *m,
+	uint64_t gen, uint32_t now_ms)
+{
+	if (e == NULL)
+		return SIT_NONE;
+	if (pw_ct_entry_expired(ct, e, now_ms))
+		return SIT_REPLACE;
+	if (e->key.proto == PW_CT_PROTO_TCP && pw_ct_state_closed(e->state) &&
+		pw_ct_tcp_is_syn(m->tcp_flags))
+		return SIT_REPLACE;
+	return e->gen == gen ? SIT_CURRENT : SIT_STALE;
+}
+
+/* Whether this packet may create an entry when it has none. */
+static inline bool
+may_create(uint8_t kind, const struct pw_pkt_meta *m)
+{
+	if (kind == PW_CT_KIND_ECHO_REPLY)
+		return false;
+	return m->proto != PW_CT_PROTO_TCP || kind != PW_CT_KIND_FLOW ||
+		pw_ct_tcp_may_create(m->tcp_flags);
+}
+
+/* A related ICMP error needs a live, allowed flow decided by the live generation. */
+static inline bool
+related_ok(const struct pw_ct *ct, const struct pw_ct_entry *e, uint64_t gen, uint32_t now_ms)
+{
+	return e != NULL && (e->flags & PW_CT_F_DENIED) == 0 && e->gen == gen &&
+		!pw_ct_entry_expired(ct, e, now_ms);
+}
+
+/* Classify cmeta[at..at+n-1] (one pw_decide_burst() call: it bumps the rule hit counters)
+ * and keep, for each, the hit columns an entry will bump again for later packets. */
+static void
+classify(const struct pw_snapshot *snap, bool fail_open, uint16_t at, uint16_t n,
+	struct pw_ct_scratch *cs, struct pw_cls_scratch *sc, unsigned int worker)
+{
+	uint16_t j;
+
+	memset(&cs->creason[at], 0, n * sizeof(cs->creason[0]));
+	pw_decide_burst(snap, fail_open, &cs->cmeta[at], &cs->creason[at], n, sc, worker);
+	for (j = 0; j < n; j++) {
+		bool eg = false, in = false;
+
+		/* As pw_decide_burst(): a direction counts where the pod enforces it. */
+		if (snap->compiled) {
+			eg = (snap->ident_flags[sc->sid[j]] & PW_IDENT_F_ENFORCE_EGRESS) != 0;
+			in = (snap->ident_flags[sc->did[j]] & PW_IDENT_F_ENFORCE_INGRESS) != 0;
+		}
+		cs->heg[at + j] = eg ? sc->reg[j] + 1 : 0;
+		cs->hin[at + j] = in ? sc->rin[j] + 1 : 0;
+	}
+}
+
+/* The verdict on the packet itself (PLAN_OWN) or on its flow's original direction, and the
+ * index of its hit columns in cs->heg/hin. Planned in pass 3, or else classified now, alone,
+ * in the last cmeta slot (rare: see the file comment). */
+static uint16_t
+verdict(const struct pw_snapshot *snap, bool fail_open, const struct pw_pkt_meta *m,
+	enum planned want, const struct pw_ct_entry *e, uint16_t i, struct pw_ct_scratch *cs,
+	struct pw_cls_scratch *sc, unsigned int worker, uint16_t *ret_at)
+{
+	if (cs->what[i] == want) {
+		*ret_at = cs->cls[i];
+		return cs->creason[cs->cls[i]];
+	}
+	if (want == PLAN_OWN)
+		cs->cmeta[PW_MAX_BURST] = *m;
+	else
+		pw_ct_orig_meta(
+			&e->key, (e->flags & PW_CT_F_ORIG_AB) != 0, &cs->cmeta[PW_MAX_BURST]);
+	classify(snap, fail_open, PW_MAX_BURST, 1, cs, sc, worker);
+	*ret_at = PW_MAX_BURST;
+	return cs->creason[PW_MAX_BURST];
+}
+
+/* A packet an entry decided counts for the rules its classification hit. */
+static inline void
+bump_hits(uint64_t *row, const struct pw_ct_entry *e)
+{
+	if (row == NULL)
+		return;
+	if (e->hit_eg != 0)
+		pw_decide_hit(row, e->hit_eg - 1);
+	if (e->hit_in != 0)
+		pw_decide_hit(row, e->hit_in - 1);
+}
+
+static inline void
+set_hits(struct pw_ct_entry *e, const struct pw_ct_scratch *cs, uint16_t at)
+{
+	__atomic_store_n(&e->hit_eg, cs->heg[at], __ATOMIC_RELAXED);
+	__atomic_store_n(&e->hit_in, cs->hin[at], __ATOMIC_RELAXED);
+}
+
+/* An allowed packet of a current entry: state, flags, time and counters. */
+static inline void
+update_entry(struct pw_ct_entry *e, const struct pw_pkt_meta *m, bool ab, uint32_t now_ms)
+{
+	bool reply = ab != ((e->flags & PW_CT_F_ORIG_AB) != 0);
+
+	if (e->key.proto == PW_CT_PROTO_TCP && (e->key.kflags & PW_CT_KEY_ECHO) == 0) {
+		uint8_t st = (uint8_t)pw_ct_tcp_next(e->state, reply, m->tcp_flags);
+
+		if (st != e->state)
+			__atomic_store_n(&e->state, st, __ATOMIC_RELAXED);
+	}
+	if (reply && (e->flags & PW_CT_F_REPLIED) == 0)
+		__atomic_store_n(
+			&e->flags, (uint8_t)(e->flags | PW_CT_F_REPLIED), __ATOMIC_RELAXED);
+	pw_ct_touch(e, reply ? 1 : 0, m->l3_len, now_ms);
+}
+
+/* Pass 1: keys, and the packets to look up. @return how many. */
+static uint16_t
+build_keys(const struct pw_pkt_meta *meta, const uint8_t *const *frames, const uint16_t *reason,
+	uint16_t nb, struct pw_ct_scratch *cs)
+{
+	uint16_t i, n = 0;
+
+	for (i = 0; i < nb; i++) {
+		bool ab = false;
+		uint8_t kind = PW_CT_KIND_UNTRACKED;
+
+		cs->what[i] = PLAN_NONE;
+		if (reason[i] == 0 && is_ip(&meta[i])) {
+			kind = (uint8_t)pw_ct_key_build(&meta[i], &cs->keys[i], &ab);
+			if (kind == PW_CT_KIND_ICMP_ERROR &&
+				(frames == NULL ||
+					!pw_ct_icmp_inner(frames[i], &meta[i], &cs->keys[i], &ab)))
+				kind = PW_CT_KIND_UNTRACKED;
+			if (kind != PW_CT_KIND_UNTRACKED)
+				cs->pos[n++] = i;
+		}
+		cs->kind[i] = kind;
+		cs->ab[i] = ab;
+	}
+	return n;
+}
+
+/* Whether packet @p i is the first of its flow that pass 3 plans in this burst. */
+static bool
+first_of_flow(struct pw_ct_scratch *cs, uint16_t i)
+{
+	uint32_t slot = (uint32_t)cs->hash[i] & (PW_CT_BURST_SET - 1);
+
+	while (cs->set_stamp[slot] == cs->stamp) {
+		uint16_t j = cs->set_pkt[slot];
+
+		if (cs->hash[j] == cs->hash[i] && pw_ct_key_eq(&cs->keys[j], &cs->keys[i]))
+			return false;
+		slot = (slot + 1) & (PW_CT_BURST_SET - 1);
+	}
+	cs->set_stamp[slot] = cs->stamp;
+	cs->set_pkt[slot] = i;
+	return true;
+}
+
+/* Pass 3: what to classify. @return how many metas are in cs->cmeta. */
+static uint16_t
+plan(const struct pw_ct *ct, const struct pw_snapshot *snap, const struct pw_pkt_meta *meta,
+	const uint16_t *reason, uint16_t nb, struct pw_ct_scratch *cs, uint32_t now_ms)
+{
+	uint16_t i, k = 0;
+
+	if (++cs->stamp == 0) {
+		memset(cs->set_stamp, 0, sizeof(cs->set_stamp));
+		cs->stamp = 1;
+	}
+	for (i = 0; i < nb; i++) {
+		const struct pw_ct_entry *e;
+
+		if (reason[i] != 0 || !is_ip(&meta[i]))
+			continue;
+		e = cs->kind[i] != PW_CT_KIND_UNTRACKED && cs->handle[i] != 0 ?
+			&ct->entries[cs->handle[i] - 1] :
+			NULL;
+		if (cs->kind[i] == PW_CT_KIND_ICMP_ERROR) {
+			if (related_ok(ct, e, snap->generation, now_ms))
+				continue;
+		} else if (cs->kind[i] != PW_CT_KIND_UNTRACKED) {
+			enum situation s = situation(ct, e, &meta[i], snap->generation, now_ms);
+
+			if (s == SIT_CURRENT || !first_of_flow(cs, i))
+				continue;
+			if (s == SIT_STALE) {
+				pw_ct_orig_meta(
+					&e->key, (e->flags & PW_CT_F_ORIG_AB) != 0, &cs->cmeta[k]);
+				cs->what[i] = PLAN_ORIG;
+				cs->cls[i] = k++;
+				continue;
+			}
+		}
+		cs->cmeta[k] = meta[i];
+		cs->what[i] = PLAN_OWN;
+		cs->cls[i] = k++;
+	}
+	return k;
+}
+
+void
+pw_ct_decide_burst(struct pw_ct *ct, const struct pw_snapshot *snap, bool fail_open,
+	const struct pw_pkt_meta *meta, const uint8_t *const *frames, uint16_t *reason, uint16_t nb,
+	struct pw_ct_scratch *cs, struct pw_cls_scratch *sc, unsigned int worker, uint32_t now_ms)
+{
+	uint64_t gen, revalidated = 0, revoked = 0;
+	bool dirty = false, deleted = false;
+	uint64_t *row;
+	uint16_t i, n, k;
+
+	if (ct == NULL || snap == NULL) {
+		pw_decide_burst(snap, fail_open, meta, reason, nb, sc, worker);
+		return;
+	}
+	gen = snap->generation;
+	row = snap->hits != NULL && worker < snap->nb_workers ?
+		snap->hits + (size_t)worker * snap->hits_stride :
+		NULL;
+	n = build_keys(meta, frames, reason, nb, cs);
+	pw_ct_lookup_burst(ct, cs->keys, cs->pos, n, cs->hash, cs->handle);
+	k = plan(ct, snap, meta, reason, nb, cs, now_ms);
+	if (k != 0)
+		classify(snap, fail_open, 0, k, cs, sc, worker);
+
+	for (i = 0; i < nb; i++) {
+		const struct pw_pkt_meta *m = &meta[i];
+		uint8_t kind = cs->kind[i];
+		struct pw_ct_entry *e = NULL;
+		bool counted = false;
+		uint16_t v, at;
+		uint32_t h;
+
+		if (reason[i] != 0 || !is_ip(m))
+			continue;
+		if (kind == PW_CT_KIND_UNTRACKED) {
+			reason[i] = cs->creason[cs->cls[i]];
+			continue;
+		}
+		h = cs->handle[i];
+		if (dirty && (deleted || h == 0))
+			h = pw_ct_find(ct, &cs->keys[i], cs->hash[i]);
+		if (h != 0)
+			e = pw_ct_entry(ct, h);
+
+		if (kind == PW_CT_KIND_ICMP_ERROR) {
+			reason[i] = related_ok(ct, e, gen, now_ms) ?
+				0 :
+				verdict(snap, fail_open, m, PLAN_OWN, NULL, i, cs, sc, worker, &at);
+			continue;
+		}
+		switch (situation(ct, e, m, gen, now_ms)) {
+		case SIT_REPLACE:
+			pw_ct_delete(ct, h);
+			pw_ct_ctr_add(&ct->ctr.expired, 1);
+			dirty = deleted = true;
+			/* fall through */
+		case SIT_NONE:
+			v = verdict(snap, fail_open, m, PLAN_OWN, NULL, i, cs, sc, worker, &at);
+			if (v == 0 && may_create(kind, m)) {
+				uint8_t st =
+					m->proto == PW_CT_PROTO_TCP && kind == PW_CT_KIND_FLOW ?
+					(uint8_t)pw_ct_tcp_initial(m->tcp_flags) :
+					(uint8_t)PW_CT_ST_ACTIVE;
+				uint32_t used = ct->nb_used;
+				uint32_t nh;
+
+				nh = pw_ct_insert(ct, &cs->keys[i], cs->hash[i],
+					cs->ab[i] ? PW_CT_F_ORIG_AB : 0, st, gen, now_ms);
+				dirty = true;
+				/* A full table may have reclaimed or evicted another entry. */
+				deleted |= ct->nb_used != used + 1;
+				if (nh == 0) {
+					v = PW_DROP_CT_FULL;
+				} else {
+					e = pw_ct_entry(ct, nh);
+					set_hits(e, cs, at);
+					pw_ct_touch(e, 0, m->l3_len, now_ms);
+				}
+			}
+			reason[i] = v;
+			break;
+		case SIT_STALE:
+			v = verdict(snap, fail_open, m, PLAN_ORIG, e, i, cs, sc, worker, &at);
+			set_hits(e, cs, at);
+			counted = true;
+			revalidated++;
+			if (v != 0 && (e->flags & PW_CT_F_DENIED) == 0)
+				revoked++;
+			__atomic_store_n(&e->flags,
+				(uint8_t)(v != 0 ? e->flags | PW_CT_F_DENIED :
+						   e->flags & ~PW_CT_F_DENIED),
+				__ATOMIC_RELAXED);
+			__atomic_store_n(&e->gen, gen, __ATOMIC_RELAXED);
+			/* fall through */
+		case SIT_CURRENT:
+			/* A packet with a classification of its own was counted by it. */
+			if (cs->what[i] == PLAN_NONE && !counted)
+				bump_hits(row, e);
+			if ((e->flags & PW_CT_F_DENIED) != 0) {
+				/* Refreshed, so that a revoked flow stays revoked while it
+				 * keeps trying, instead of timing out into a new flow. */
+				__atomic_store_n(&e->last_ms, now_ms, __ATOMIC_RELAXED);
+				reason[i] = PW_DROP_POLICY_DENY;
+			} else {
+				update_entry(e, m, cs->ab[i], now_ms);
+				reason[i] = 0;
+			}
+			break;
+		}
+	}
+	if (revalidated != 0) {
+		pw_ct_ctr_add(&ct->ctr.revalidated, revalidated);
+		pw_ct_ctr_add(&ct->ctr.revoked, revoked);
+	}
+}
