@@ -191,13 +191,14 @@ cmd_stats(void *arg, json_t *req, json_t **ret_result, char *err, size_t err_len
 			lc.packets != 0 ? json_real((double)lc.busy_cycles / (double)lc.packets) :
 					  json_null());
 		json_object_set_new(o, "tsc_hz", json_integer((json_int_t)rte_get_tsc_hz()));
+		json_object_set_new(o, "conntrack", pw_cmds_ct_stats_json(ctl, (int)i));
 		json_array_append_new(lcores, o);
 	}
-	*ret_result = json_pack("{s:o, s:o, s:o, s:{s:I, s:I, s:I, s:I, s:I}}", "ports", ports,
+	*ret_result = json_pack("{s:o, s:o, s:o, s:{s:I, s:I, s:I, s:I, s:I}, s:o}", "ports", ports,
 		"lcores", lcores, "drops", drops_json(&total), "totals", "rx_packets",
 		(json_int_t)total.rx_packets, "rx_bytes", (json_int_t)total.rx_bytes, "tx_packets",
 		(json_int_t)total.tx_packets, "tx_bytes", (json_int_t)total.tx_bytes, "dropped",
-		(json_int_t)dropped_total(&total));
+		(json_int_t)dropped_total(&total), "conntrack", pw_cmds_ct_stats_json(ctl, -1));
 	if (*ret_result == NULL) {
 		snprintf(err, err_len, "out of memory");
 		return -ENOMEM;
@@ -267,5 +268,7 @@ pw_cmds_register(struct pw_sockserv *srv, struct pw_ctl *ctl)
 		ret = pw_sockserv_register(srv, "policies",
 			"packets each policy's rules allowed, per direction, on the live table",
 			cmd_policies, ctl);
+	if (ret == 0)
+		ret = pw_cmds_flows_register(srv, ctl);
 	return ret;
 }

@@ -41,8 +41,18 @@ struct pw_ctl {
 int pw_dp_params_from_config(
 	const struct pw_config *cfg, struct pw_dp_params *ret, char *err, size_t err_len);
 
-/** Register status, stats, stats-reset, explain and policies. @return 0 or -errno. */
+/** Register status, stats, stats-reset, explain, policies and flows. @return 0 or -errno. */
 int pw_cmds_register(struct pw_sockserv *srv, struct pw_ctl *ctl);
+
+/** Register `flows` (control/cmds_flows.c). @return 0 or -errno. */
+int pw_cmds_flows_register(struct pw_sockserv *srv, struct pw_ctl *ctl);
+
+struct json_t;
+/**
+ * The connection-tracking counters of worker @p worker, or (-1) summed over workers with
+ * "enabled" and "capacity", as a new JSON object (NULL when out of memory).
+ */
+struct json_t *pw_cmds_ct_stats_json(const struct pw_ctl *ctl, int worker);
 
 /** Register the /podwall/... DPDK telemetry commands. @return 0 or -errno. */
 int pw_telemetry_register(struct pw_ctl *ctl);

@@ -25,6 +25,7 @@
 #include "eal_args.h"
 #include "evloop.h"
 #include "podwall/pw_log.h"
+#include "k8s/client.h"
 #include "policy.h"
 #include "replay.h"
 #include "sockserv.h"
@@ -100,6 +101,42 @@ start_manifests(struct pw_ctl *ctl, struct pw_evloop *loop)
 }
 
 static int
+start_kubernetes(struct pw_ctl *ctl, struct pw_evloop *loop)
+{
+	const struct pw_config *cfg = ctl->cfg;
+	struct pw_k8s_params kp = {
+		.server = cfg->k8s_server,
+		.kubeconfig = cfg->k8s_kubeconfig,
+		.token_file = cfg->k8s_token_file,
+		.ca_file = cfg->k8s_ca_file,
+		.insecure_skip_tls_verify = cfg->k8s_insecure_skip_tls_verify,
+	};
+	struct pw_policy_ctl_params pp = {
+		.node = cfg->node_name,
+		.k8s = &kp,
+		.loop = loop,
+		.dp = ctl->dp,
+		.nb_workers = pw_dp_nb_workers(ctl->dp),
+		.published = pw_ctl_published,
+		.arg = ctl,
+	};
+	char err[512];
+	int ret;
+
+	ret = pw_policy_ctl_create(&pp, &ctl->policy, err, sizeof(err));
+	if (ret != 0) {
+		PW_CTL_LOG(ERR, "policy source: kubernetes: %s", err);
+		return ret;
+	}
+	/* Until the first full sync the dataplane is in its before-sync state. */
+	PW_CTL_LOG(INFO, "policy source: kubernetes API %s; node %s; %s until the first sync",
+		cfg->k8s_server != NULL ? cfg->k8s_server : "(kubeconfig or in-cluster)",
+		cfg->node_name,
+		cfg->before_sync == PW_BEFORE_SYNC_FAIL_OPEN ? "fail-open" : "fail-closed");
+	return 0;
+}
+
+static int
 start_policy_source(struct pw_ctl *ctl, struct pw_evloop *loop)
 {
 	switch (ctl->cfg->source_type) {
@@ -109,10 +146,7 @@ start_policy_source(struct pw_ctl *ctl, struct pw_evloop *loop)
 	case PW_SOURCE_MANIFESTS:
 		return start_manifests(ctl, loop);
 	default:
-		/* The Kubernetes API source arrives with the control-plane work. */
-		PW_CTL_LOG(ERR, "policy source '%s' is not supported by this build",
-			pw_policy_source_name(ctl->cfg->source_type));
-		return -ENOTSUP;
+		return start_kubernetes(ctl, loop);
 	}
 }
 
@@ -147,8 +181,9 @@ log_final_counters(const struct pw_ctl *ctl)
 		(void)pw_dp_port_info(ctl->dp, i, &pi);
 		for (r = 1; r < PW_DROP_MAX && off < sizeof(drops); r++)
 			if (c.drops[r] != 0)
-				off += (size_t)snprintf(drops + off, sizeof(drops) - off, " %s=%llu",
-					pw_drop_reason_name(r), (unsigned long long)c.drops[r]);
+				off += (size_t)snprintf(drops + off, sizeof(drops) - off,
+					" %s=%llu", pw_drop_reason_name(r),
+					(unsigned long long)c.drops[r]);
 		PW_CTL_LOG(INFO, "final port %s: rx %llu tx %llu drops%s", pi.name,
 			(unsigned long long)c.rx_packets, (unsigned long long)c.tx_packets,
 			off == 0 ? " none" : drops);

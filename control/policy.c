@@ -18,6 +18,7 @@
 
 #include "control/aclbuild.h"
 #include "control/evloop.h"
+#include "control/k8s/client.h"
 #include "control/manifests.h"
 #include "control/model/decode.h"
 #include "control/model/model.h"
@@ -37,7 +38,8 @@ struct pw_policy_ctl {
 	void *arg;
 
 	struct pw_model *model;
-	struct pw_manifests *src;
+	struct pw_manifests *src; /**< one of the two sources */
+	struct pw_k8s_source *k8s;
 	json_t *rejected;     /**< "Kind ns/name" → the decoder's message */
 	json_t *retired_hits; /**< decisions of freed snapshots, in pw_policy_ctl_hits_json form */
 
@@ -216,6 +218,9 @@ on_synced(void *arg)
 {
 	struct pw_policy_ctl *pc = arg;
 
+	/* The first sync publishes even an empty cluster: "synced, nothing isolated". */
+	if (pc->generation == 0)
+		mark_dirty(pc);
 	/* Without a loop, pw_policy_ctl_sync_now() builds right after the scan. */
 	if (pc->loop == NULL || !pc->dirty || pc->timer > 0)
 		return;
@@ -245,7 +250,7 @@ pw_policy_ctl_create(const struct pw_policy_ctl_params *params, struct pw_policy
 	if (pc == NULL)
 		return -ENOMEM;
 	pc->node = strdup(params->node);
-	pc->dir = strdup(params->manifests_dir);
+	pc->dir = strdup(params->k8s != NULL ? "" : params->manifests_dir);
 	pc->loop = params->loop;
 	pc->dp = params->dp;
 	pc->nb_workers = params->nb_workers;
@@ -259,7 +264,13 @@ pw_policy_ctl_create(const struct pw_policy_ctl_params *params, struct pw_policy
 		0;
 	if (rc == 0)
 		rc = pw_model_create(&pc->model);
-	if (rc == 0) {
+	if (rc == 0 && params->k8s != NULL) {
+		rc = pc->loop == NULL ? -EINVAL :
+					pw_k8s_source_create(params->k8s, &manifests_ops, pc,
+						pc->loop, &pc->k8s, err, err_len);
+		if (pc->loop == NULL)
+			snprintf(err, err_len, "the Kubernetes source needs an event loop");
+	} else if (rc == 0) {
 		rc = pw_manifests_create(pc->dir, &manifests_ops, pc, pc->loop, &pc->src);
 		if (rc != 0)
 			snprintf(err, err_len, "manifests %s: %s", pc->dir, strerror(-rc));
@@ -278,7 +289,13 @@ pw_policy_ctl_create(const struct pw_policy_ctl_params *params, struct pw_policy
 int
 pw_policy_ctl_sync_now(struct pw_policy_ctl *pc, char *err, size_t err_len)
 {
-	int rc = pw_manifests_scan(pc->src);
+	int rc;
+
+	if (pc->k8s != NULL) {
+		snprintf(err, err_len, "the Kubernetes source syncs by itself");
+		return -EAGAIN;
+	}
+	rc = pw_manifests_scan(pc->src);
 
 	if (rc != 0) {
 		snprintf(err, err_len, "manifests %s: %s", pc->dir, strerror(-rc));
@@ -304,9 +321,10 @@ json_t *
 pw_policy_ctl_status_json(const struct pw_policy_ctl *pc)
 {
 	const struct pw_snapshot_info *i = &pc->info;
+	json_t *o;
 
-	return json_pack("{s:s, s:s, s:{s:i, s:i, s:i}, s:O, s:I, s:i, s:i, s:{s:i, s:i}, "
-			 "s:{s:f, s:f, s:f}, s:I, s:I, s:I, s:s?}",
+	o = json_pack("{s:s, s:s, s:{s:i, s:i, s:i}, s:O, s:I, s:i, s:i, s:{s:i, s:i}, "
+		      "s:{s:f, s:f, s:f}, s:I, s:I, s:I, s:s?}",
 		"manifests_dir", pc->dir, "node", pc->node, "objects", "namespaces",
 		(int)pw_model_nb_namespaces(pc->model), "pods", (int)pw_model_nb_pods(pc->model),
 		"policies", (int)pw_model_nb_policies(pc->model), "rejected", pc->rejected,
@@ -317,6 +335,11 @@ pw_policy_ctl_status_json(const struct pw_policy_ctl *pc)
 		"acl_mem_bytes", (json_int_t)i->acl_mem_bytes, "builds", (json_int_t)pc->nb_builds,
 		"build_failures", (json_int_t)pc->nb_build_failures, "last_error",
 		pc->last_error[0] != '\0' ? pc->last_error : NULL);
+	if (o != NULL && pc->k8s != NULL) {
+		json_object_del(o, "manifests_dir");
+		json_object_set_new(o, "kubernetes", pw_k8s_source_status_json(pc->k8s));
+	}
+	return o;
 }
 
 static void
@@ -526,6 +549,7 @@ pw_policy_ctl_free(struct pw_policy_ctl *pc)
 		(void)pw_evloop_del_timer(pc->loop, pc->timer);
 	pw_dp_set_retire_cb(pc->dp, NULL, NULL);
 	pw_manifests_free(pc->src);
+	pw_k8s_source_free(pc->k8s);
 	pw_model_free(pc->model);
 	json_decref(pc->rejected);
 	json_decref(pc->retired_hits);

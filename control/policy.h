@@ -17,6 +17,7 @@
 
 struct pw_dp;
 struct pw_evloop;
+struct pw_k8s_params;
 struct pw_policy_ctl;
 
 /** Rebuild bounds: this long after the last change, at most this long after the first. */
@@ -25,9 +26,11 @@ struct pw_policy_ctl;
 
 struct pw_policy_ctl_params {
 	const char *node;	   /**< pods whose spec.nodeName is this are local */
-	const char *manifests_dir; /**< the manifests source */
-	struct pw_evloop *loop;	   /**< watch the source from this loop; NULL: load once */
-	struct pw_dp *dp;	   /**< where snapshots are published */
+	const char *manifests_dir; /**< the manifests source (when k8s is NULL) */
+	/** The Kubernetes API source (needs a loop); NULL: the manifests source. */
+	const struct pw_k8s_params *k8s;
+	struct pw_evloop *loop; /**< watch the source from this loop; NULL: load once */
+	struct pw_dp *dp;	/**< where snapshots are published */
 	unsigned int nb_workers;
 	/** Called after each publish (may be NULL). */
 	void (*published)(void *arg, uint64_t generation);
@@ -38,7 +41,11 @@ struct pw_policy_ctl_params {
 int pw_policy_ctl_create(const struct pw_policy_ctl_params *params, struct pw_policy_ctl **ret,
 	char *err, size_t err_len);
 
-/** Read the whole source now, rebuild and publish at once. @return 0 or -errno, @p err set. */
+/**
+ * Read the whole source now, rebuild and publish at once. @return 0 or -errno, @p err set.
+ * The Kubernetes source cannot be read on demand: there, the first build follows its first
+ * full sync and this returns -EAGAIN.
+ */
 int pw_policy_ctl_sync_now(struct pw_policy_ctl *pc, char *err, size_t err_len);
 
 /** Generation of the live snapshot this controller published (0: none yet). */

@@ -6,6 +6,7 @@
  *   /podwall/port_stats,<i>   one port's packets, bytes and drops by reason
  *   /podwall/stats            totals and drops by reason over all ports
  *   /podwall/lcores           per-worker polls, busy cycles and cycles per packet
+ *   /podwall/conntrack        flow-table counters summed over workers
  *
  * DPDK 22.11's telemetry callbacks take no user argument, so the context is one file-scope
  * pointer, set at registration and cleared before the dataplane is freed. Callbacks run on
@@ -138,6 +139,41 @@ tel_lcores(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+static int
+tel_conntrack(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct pw_ctl *ctl = ctl_get();
+	struct pw_dp_ct_counters c, sum;
+	unsigned int w;
+
+	(void)cmd;
+	(void)params;
+	if (ctl == NULL)
+		return -ENODEV;
+	memset(&sum, 0, sizeof(sum));
+	for (w = 0; w < pw_dp_nb_workers(ctl->dp); w++) {
+		pw_dp_ct_counters(ctl->dp, w, true, &c);
+		sum.active += c.active;
+		sum.created += c.created;
+		sum.expired += c.expired;
+		sum.evicted += c.evicted;
+		sum.table_full += c.table_full;
+		sum.revalidated += c.revalidated;
+		sum.revoked += c.revoked;
+	}
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "enabled", pw_dp_ct_enabled(ctl->dp) ? 1 : 0);
+	rte_tel_data_add_dict_u64(d, "capacity", pw_dp_ct_capacity(ctl->dp));
+	rte_tel_data_add_dict_u64(d, "active", sum.active);
+	rte_tel_data_add_dict_u64(d, "created", sum.created);
+	rte_tel_data_add_dict_u64(d, "expired", sum.expired);
+	rte_tel_data_add_dict_u64(d, "evicted", sum.evicted);
+	rte_tel_data_add_dict_u64(d, "table_full", sum.table_full);
+	rte_tel_data_add_dict_u64(d, "revalidated", sum.revalidated);
+	rte_tel_data_add_dict_u64(d, "revoked", sum.revoked);
+	return 0;
+}
+
 int
 pw_telemetry_register(struct pw_ctl *ctl)
 {
@@ -155,6 +191,9 @@ pw_telemetry_register(struct pw_ctl *ctl)
 	if (ret == 0)
 		ret = rte_telemetry_register_cmd("/podwall/lcores", tel_lcores,
 			"podwall per-worker polls and cycles per packet. Takes no parameters");
+	if (ret == 0)
+		ret = rte_telemetry_register_cmd("/podwall/conntrack", tel_conntrack,
+			"podwall flow-table counters summed over workers. Takes no parameters");
 	return ret;
 }
 

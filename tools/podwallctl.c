@@ -353,6 +353,26 @@ render_status(json_t *r)
 	table_print(&t);
 }
 
+/* The "conntrack" section of stats, when the daemon sends one. */
+static void
+render_ct_counters(json_t *ct)
+{
+	static const char *const keys[] = { "active", "created", "expired", "evicted", "table_full",
+		"revalidated", "revoked" };
+	char b[FIELD_LEN];
+	size_t i;
+
+	if (!json_is_object(ct))
+		return;
+	if (json_is_false(json_object_get(ct, "enabled"))) {
+		printf("\nconnection tracking: off\n");
+		return;
+	}
+	printf("\nconnection tracking (capacity %s flows):\n", fmt_field(b, ct, "capacity"));
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		printf("  %-24s %s\n", keys[i], fmt_field(b, ct, keys[i]));
+}
+
 static void
 render_stats(json_t *r)
 {
@@ -427,6 +447,7 @@ render_stats(json_t *r)
 	}
 	if (!any)
 		printf("  %s\n", json_is_object(drops) ? "none" : "-");
+	render_ct_counters(json_object_get(r, "conntrack"));
 }
 
 static void
@@ -590,6 +611,115 @@ render_policies(json_t *r)
 	table_print(&t);
 }
 
+/* flows [--ip IP] [--port N] [--limit N] */
+static char *
+build_flows(const struct command *cmd, int argc, char **argv)
+{
+	json_t *req = json_pack("{s:s}", "cmd", cmd->name);
+	char *line = NULL;
+	int i;
+
+	for (i = 0; req != NULL && i + 1 < argc; i += 2) {
+		const char *opt = argv[i], *val = argv[i + 1];
+		char *end;
+		long n;
+
+		if (strcmp(opt, "--ip") == 0) {
+			json_object_set_new(req, "ip", json_string(val));
+			continue;
+		}
+		if (strcmp(opt, "--port") != 0 && strcmp(opt, "--limit") != 0)
+			goto usage;
+		n = strtol(val, &end, 10);
+		if (*val == '\0' || *end != '\0' || n < 0 || n > 65535)
+			goto usage;
+		json_object_set_new(req, opt + 2, json_integer(n));
+	}
+	if (req == NULL || i != argc)
+		goto usage;
+	line = json_dumps(req, JSON_COMPACT);
+	json_decref(req);
+	return line;
+usage:
+	fprintf(stderr, "podwallctl: flows [--ip IP] [--port N] [--limit N]\n");
+	json_decref(req);
+	return NULL;
+}
+
+/* "10.0.0.1:80", "[fd00::1]:80", or the address alone for a protocol without ports. */
+static const char *
+fmt_end(char *buf, json_t *f, const char *ip_key, const char *port_key, bool ports)
+{
+	const char *ip = json_string_value(json_object_get(f, ip_key));
+	json_int_t port = json_integer_value(json_object_get(f, port_key));
+
+	if (ip == NULL)
+		return strcpy(buf, "-");
+	if (!ports)
+		snprintf(buf, FIELD_LEN, "%s", ip);
+	else if (strchr(ip, ':') != NULL)
+		snprintf(buf, FIELD_LEN, "[%s]:%" JSON_INTEGER_FORMAT, ip, port);
+	else
+		snprintf(buf, FIELD_LEN, "%s:%" JSON_INTEGER_FORMAT, ip, port);
+	return buf;
+}
+
+static const char *
+fmt_pair(char *buf, json_t *o)
+{
+	snprintf(buf, FIELD_LEN, "%" JSON_INTEGER_FORMAT "/%" JSON_INTEGER_FORMAT,
+		json_integer_value(json_object_get(o, "orig")),
+		json_integer_value(json_object_get(o, "reply")));
+	return buf;
+}
+
+static void
+render_flows(json_t *r)
+{
+	static const char *const headers[] = { "WORKER", "PROTO", "ORIGINATOR", "RESPONDER",
+		"STATE", "PKTS >/<", "BYTES >/<", "IDLE S", "EXPIRES S" };
+	static const bool right[] = { true, false, false, false, false, true, true, true, true };
+	char b[9][FIELD_LEN];
+	struct table t;
+	size_t i;
+	json_t *f;
+
+	if (json_is_false(json_object_get(r, "enabled"))) {
+		printf("connection tracking is off (conntrack.enabled: false)\n");
+		return;
+	}
+	table_init(&t, 9, headers, right);
+	json_array_foreach (json_object_get(r, "flows"), i, f) {
+		const char *proto = json_string_value(json_object_get(f, "proto"));
+		bool ports = proto != NULL &&
+			(strcmp(proto, "tcp") == 0 || strcmp(proto, "udp") == 0 ||
+				strcmp(proto, "sctp") == 0);
+		const char *row[9];
+
+		row[0] = fmt_field(b[0], f, "worker");
+		row[1] = fmt_field(b[1], f, "proto");
+		row[2] = fmt_end(b[2], f, "src", "sport", ports);
+		row[3] = fmt_end(b[3], f, "dst", "dport", ports);
+		if (json_is_true(json_object_get(f, "revoked")))
+			snprintf(b[4], FIELD_LEN, "%s,REVOKED",
+				json_string_value(json_object_get(f, "state")) ?: "-");
+		else
+			fmt_field(b[4], f, "state");
+		row[4] = b[4];
+		row[5] = fmt_pair(b[5], json_object_get(f, "packets"));
+		row[6] = fmt_pair(b[6], json_object_get(f, "bytes"));
+		row[7] = fmt_field(b[7], f, "idle_s");
+		row[8] = fmt_field(b[8], f, "expires_s");
+		table_add(&t, row);
+	}
+	table_print(&t);
+	printf("%s flows shown, %s active, capacity %s%s\n", fmt_field(b[0], r, "count"),
+		fmt_field(b[1], r, "active"), fmt_field(b[2], r, "capacity"),
+		json_is_true(json_object_get(r, "truncated")) ?
+			" (truncated: narrow with --ip/--port, or raise --limit up to 1000)" :
+			"");
+}
+
 static const struct command commands[] = {
 	{ "status", "", "show version, ports, lcores and policy state", 0, 0, build_simple,
 		render_status },
@@ -601,6 +731,9 @@ static const struct command commands[] = {
 		render_explain },
 	{ "policies", "", "packets each policy allowed or denied on the live table", 0, 0,
 		build_simple, render_policies },
+	{ "flows", "[--ip IP] [--port N] [--limit N]",
+		"tracked connections (at most 1000 shown), filtered by either end", 0, 6,
+		build_flows, render_flows },
 	{ "raw", "JSON", "send a raw request line, print the result as JSON", 1, 1, build_raw,
 		NULL },
 };

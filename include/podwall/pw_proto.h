@@ -31,8 +31,18 @@
  *                                "busy_cycles", "cycles_per_packet", "tsc_hz"}],
  *                    "drops": {"<reason>": n, ...}   (totals, non-zero reasons only),
  *                    "totals": {"rx_packets", "rx_bytes", "tx_packets", "tx_bytes",
- *                               "dropped"}}
- *   stats-reset  zero all counters (as seen by readers); result: {}
+ *                               "dropped"},
+ *                    "conntrack": {"enabled", "capacity", "active", "created", "expired",
+ *                                  "evicted", "table_full", "revalidated", "revoked"}}
+ *           (each lcore has its own "conntrack" object too, without enabled and capacity)
+ *   stats-reset  zero all counters (as seen by readers; conntrack's active stays); result: {}
+ *   flows   arguments: "ip", "port" (either end of a flow), "limit" (1..1000, default 1000)
+ *           result: {"enabled", "capacity", "active", "count", "truncated",
+ *                    "flows": [{"worker", "proto", "src", "sport", "dst", "dport", "state",
+ *                               "replied", "revoked", "generation", "age_s", "idle_s",
+ *                               "expires_s", "packets": {"orig", "reply"},
+ *                               "bytes": {"orig", "reply"}}]}
+ *           src is the flow's originator (control/cmds_flows.c)
  */
 #ifndef PW_PROTO_H
 #define PW_PROTO_H

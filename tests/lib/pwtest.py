@@ -61,7 +61,7 @@ class Podwall:
         return os.path.join(self.dir, name)
 
     def configure(self, ports, mode="wire", lcores=(1,), before_sync="fail-open", extra="",
-                  burst=32, manifests_dir=None, node=None):
+                  burst=32, manifests_dir=None, node=None, kubernetes=None):
         """Write the configuration: @ports is a list of (name, device[, role]).
 
         With @manifests_dir, policy comes from the manifests in that directory (source:
@@ -72,7 +72,11 @@ class Podwall:
                                                             p[2] if len(p) > 2 else "pod")
             for p in ports)
         eal = ["--file-prefix=" + self.prefix, "--log-level=pmd.*:notice"]
-        if manifests_dir is None:
+        if kubernetes is not None:
+            # {"server": URL, "token_file": F, "ca_file": F}: the Kubernetes API source.
+            source = "  source: kubernetes\n  kubernetes:\n" + "".join(
+                "    %s: %s\n" % (k, json.dumps(v)) for k, v in kubernetes.items())
+        elif manifests_dir is None:
             source = "  source: none\n"
         else:
             source = "  source: manifests\n  manifests_dir: %s\n" % json.dumps(manifests_dir)
