@@ -12,7 +12,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 
-#define SYSTEM_PODS 4	/* 2 kube-dns, 2 prometheus */
+#define SYSTEM_PODS 4	 /* 2 kube-dns, 2 prometheus */
 #define MAX_PER_NODE 250 /* host part of a node's /24 */
 
 enum tier {
@@ -32,8 +32,8 @@ static const char *const apps[NB_TIERS][10] = {
 	{ "redis", "memcached" },
 };
 static const unsigned int nb_apps[NB_TIERS] = { 4, 10, 2, 2 };
-static const char *const envs[] = { "prod", "prod", "prod", "prod", "prod", "staging",
-	"staging", "staging", "dev", "dev" };
+static const char *const envs[] = { "prod", "prod", "prod", "prod", "prod", "staging", "staging",
+	"staging", "dev", "dev" };
 
 /* One deployment of the namespace being generated. */
 struct dep {
@@ -259,7 +259,9 @@ add_pod(struct gen *g, const char *ns, const char *name, const struct pw_labels 
 		if (d->tier == TIER_BACKEND)
 			pod_port(pod, "http", PW_IPPROTO_TCP, 8080);
 		pod_port(pod, "metrics", PW_IPPROTO_TCP,
-			d->tier == TIER_DB ? 9187 : d->tier == TIER_CACHE ? 9121 : 9090);
+			d->tier == TIER_DB	      ? 9187 :
+				d->tier == TIER_CACHE ? 9121 :
+							9090);
 	}
 	g->st->nb_pods++;
 	g->st->nb_local_pods += strcmp(pod->node, CG_LOCAL_NODE) == 0;
@@ -406,9 +408,9 @@ callers(struct gen *g, const struct dep *deps, unsigned int nb, unsigned int sel
 	for (i = 0; i < nb && n < want; i++) {
 		const struct dep *c = &deps[(self + 1 + i) % nb];
 
-		if (c == &deps[self] || (c->tier != up[deps[self].tier] &&
-						 !(deps[self].tier == TIER_BACKEND &&
-							 c->tier == TIER_BACKEND)))
+		if (c == &deps[self] ||
+			(c->tier != up[deps[self].tier] &&
+				!(deps[self].tier == TIER_BACKEND && c->tier == TIER_BACKEND)))
 			continue;
 		if (req == NULL)
 			req = sel_add(sel, "app", PW_SEL_IN, c->app);
@@ -422,8 +424,8 @@ callers(struct gen *g, const struct dep *deps, unsigned int nb, unsigned int sel
 
 /* One allow-list policy for deployment @d, in one of the usual shapes. */
 static int
-dep_policy(struct gen *g, const char *ns, const char *team, const struct dep *deps,
-	unsigned int nb, unsigned int j, unsigned int seq)
+dep_policy(struct gen *g, const char *ns, const char *team, const struct dep *deps, unsigned int nb,
+	unsigned int j, unsigned int seq)
 {
 	const struct dep *d = &deps[j];
 	unsigned int v = rn(&g->rng, 100);
@@ -594,8 +596,10 @@ cg_generate(const struct cg_params *p, struct pw_model **ret_model, struct cg_st
 			struct dep *d;
 			unsigned int t = rn(&g.rng, 100), a;
 
-			t = t < 20 ? TIER_FRONTEND : t < 75 ? TIER_BACKEND : t < 87 ? TIER_DB :
-							      TIER_CACHE;
+			t = t < 20     ? TIER_FRONTEND :
+				t < 75 ? TIER_BACKEND :
+				t < 87 ? TIER_DB :
+					 TIER_CACHE;
 			deps = xrealloc(deps, (nb + 1) * sizeof(*deps));
 			d = &deps[nb++];
 			memset(d, 0, sizeof(*d));

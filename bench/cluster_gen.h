@@ -83,7 +83,7 @@ struct cg_view {
 	const struct pw_model *model;
 	const struct pw_pod **pods; /**< endpoint pods, in model order */
 	unsigned int nb_pods;
-	bool *local;		/**< per pod: local (node NULL: every pod) */
+	bool *local;		 /**< per pod: local (node NULL: every pod) */
 	unsigned int *pod_group; /**< per pod */
 	struct cg_group *groups;
 	unsigned int nb_groups;

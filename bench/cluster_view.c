@@ -79,7 +79,8 @@ cg_view_create(const struct pw_model *model, const char *node, struct cg_view **
 
 		if (pod == NULL || !pod->endpoint)
 			continue;
-		if (g == NULL || strcmp(g->ns, pod->ns) != 0 || !labels_equal(g->labels, &pod->labels)) {
+		if (g == NULL || strcmp(g->ns, pod->ns) != 0 ||
+			!labels_equal(g->labels, &pod->labels)) {
 			g = &v->groups[v->nb_groups++];
 			g->ns = pod->ns;
 			g->labels = &pod->labels;
@@ -102,8 +103,9 @@ cg_view_create(const struct pw_model *model, const char *node, struct cg_view **
 		v->nss[v->nb_ns++].labels = &ns->labels;
 	}
 	for (i = 0; i < v->nb_groups + nb_pol; i++) {
-		const char *name = i < v->nb_groups ? v->groups[i].ns :
-						      pw_model_policy_at(model, i - v->nb_groups)->ns;
+		const char *name = i < v->nb_groups ?
+			v->groups[i].ns :
+			pw_model_policy_at(model, i - v->nb_groups)->ns;
 		struct pw_labels *fl = &v->fallback[i];
 
 		if (pw_model_find_namespace(model, name) != NULL)
@@ -133,8 +135,8 @@ cg_view_create(const struct pw_model *model, const char *node, struct cg_view **
 		ns->nb_groups++;
 	}
 	for (i = 0; i < nb_pol; i++) {
-		struct cg_ns *ns = (struct cg_ns *)(uintptr_t)cg_view_ns(
-			v, pw_model_policy_at(model, i)->ns);
+		struct cg_ns *ns =
+			(struct cg_ns *)(uintptr_t)cg_view_ns(v, pw_model_policy_at(model, i)->ns);
 
 		if (ns->nb_pols == 0)
 			ns->first_pol = i;
@@ -257,8 +259,7 @@ group_in_ns(struct tctx *t, const struct pw_policy *pol, const struct pw_peer *p
 	uint32_t pick = NONE, seen = 0, i;
 
 	for (i = ns->first_group; i < ns->first_group + ns->nb_groups; i++) {
-		if (cg_peer_matches(t->v, pol, peer, &t->v->groups[i]) &&
-			rn(&t->rng, ++seen) == 0)
+		if (cg_peer_matches(t->v, pol, peer, &t->v->groups[i]) && rn(&t->rng, ++seen) == 0)
 			pick = i;
 	}
 	return pick;
@@ -281,7 +282,8 @@ peer_pod(struct tctx *t, const struct pw_policy *pol, const struct pw_peer *peer
 		for (k = 0; k < v->nb_ns && g == NONE; k++) {
 			const struct cg_ns *ns = &v->nss[(start + k) % v->nb_ns];
 
-			if (ns->nb_groups != 0 && pw_selector_matches(&peer->ns_selector, ns->labels))
+			if (ns->nb_groups != 0 &&
+				pw_selector_matches(&peer->ns_selector, ns->labels))
 				g = group_in_ns(t, pol, peer, ns);
 		}
 	}
@@ -352,7 +354,8 @@ by_policy(struct tctx *t, uint32_t l, struct pw_pkt_meta *m)
 				return false;
 			memcpy(&base, peer->cidr.addr.b, 4);
 			mask = peer->cidr.prefix != 0 ? ~0u << (32 - peer->cidr.prefix) : 0;
-			other_ip = (base & htonl(mask)) | (htonl(~mask) & (uint32_t)cg_rand(&t->rng));
+			other_ip =
+				(base & htonl(mask)) | (htonl(~mask) & (uint32_t)cg_rand(&t->rng));
 		}
 	}
 	if (other != NONE)
@@ -401,8 +404,9 @@ random_flow(struct tctx *t, uint32_t l, struct pw_pkt_meta *m)
 static void
 external_flow(struct tctx *t, uint32_t l, struct pw_pkt_meta *m)
 {
-	uint32_t ext = htonl(rn(&t->rng, 2) == 0 ? IP4(192, 168, rn(&t->rng, 256), 1 + rn(&t->rng, 254)) :
-						  IP4(203, 0, 113, 1 + rn(&t->rng, 254)));
+	uint32_t ext =
+		htonl(rn(&t->rng, 2) == 0 ? IP4(192, 168, rn(&t->rng, 256), 1 + rn(&t->rng, 254)) :
+					    IP4(203, 0, 113, 1 + rn(&t->rng, 254)));
 	uint8_t proto;
 	uint16_t port;
 
@@ -447,8 +451,8 @@ cg_traffic(const struct cg_view *v, uint64_t seed, struct pw_pkt_meta *metas, un
 			mix->external++;
 		} else if (r >= 90 && t.dns_group != NONE) {
 			mk_meta(&t, &metas[i], pod_ip(v, l),
-				pod_ip(v, pod_in_group(&t, &v->groups[t.dns_group])), PW_IPPROTO_UDP,
-				53);
+				pod_ip(v, pod_in_group(&t, &v->groups[t.dns_group])),
+				PW_IPPROTO_UDP, 53);
 			mix->dns++;
 		} else {
 			random_flow(&t, l, &metas[i]);

@@ -115,8 +115,8 @@ struct naive {
 };
 
 static void
-nv_add(struct naive *nv, unsigned int cat, int32_t prio, uint32_t ud, uint8_t proto,
-	struct a4 src, struct a4 dst, uint16_t lo, uint16_t hi)
+nv_add(struct naive *nv, unsigned int cat, int32_t prio, uint32_t ud, uint8_t proto, struct a4 src,
+	struct a4 dst, uint16_t lo, uint16_t hi)
 {
 	struct nv_rule *r;
 
@@ -338,8 +338,9 @@ nv_entry(struct naive *nv, const struct pw_policy *pol, const struct cg_ns *ns, 
 			for (a = 0; a < nv->nb_peers; a++) {
 				const struct peer_addr *pa = &nv->peers[a];
 
-				nv_add(nv, dir, prio, ud, proto, eg ? self : pa->a, eg ? pa->a : self,
-					named && eg ? pa->num : lo, named && eg ? pa->num : hi);
+				nv_add(nv, dir, prio, ud, proto, eg ? self : pa->a,
+					eg ? pa->a : self, named && eg ? pa->num : lo,
+					named && eg ? pa->num : hi);
 			}
 		}
 	}
@@ -366,7 +367,8 @@ nv_compile(struct naive *nv)
 
 		for (d = 0; d < 2 && ns != NULL; d++) {
 			bool iso = d == PW_CP_EGRESS ? pol->isolates_egress : pol->isolates_ingress;
-			const struct pw_np_rule *rules = d == PW_CP_EGRESS ? pol->egress : pol->ingress;
+			const struct pw_np_rule *rules =
+				d == PW_CP_EGRESS ? pol->egress : pol->ingress;
 			unsigned int nb = d == PW_CP_EGRESS ? pol->nb_egress : pol->nb_ingress;
 
 			if (!iso)
@@ -385,10 +387,13 @@ nv_compile(struct naive *nv)
 				int32_t prio = (int32_t)(nb_metas - meta + 1);
 
 				for (k = 0; k < (rule->nb_peers != 0 ? rule->nb_peers : 1); k++) {
-					for (q = 0; q < (rule->nb_ports != 0 ? rule->nb_ports : 1); q++)
+					for (q = 0; q < (rule->nb_ports != 0 ? rule->nb_ports : 1);
+						q++)
 						nv_entry(nv, pol, ns, d, prio, meta + 2,
-							rule->nb_peers != 0 ? &rule->peers[k] : NULL,
-							rule->nb_ports != 0 ? &rule->ports[q] : NULL);
+							rule->nb_peers != 0 ? &rule->peers[k] :
+									      NULL,
+							rule->nb_ports != 0 ? &rule->ports[q] :
+									      NULL);
 				}
 			}
 		}
@@ -441,7 +446,6 @@ nv_table(struct naive *nv, const char *name, struct rte_acl_ctx **ret)
 	*ret = ctx;
 	return 0;
 }
-
 
 static int
 nv_init(struct naive *nv, const struct cg_view *v, bool emit)

@@ -34,6 +34,7 @@
 #include "control/model/refeval.h"
 #include "dataplane/decide.h"
 #include "naive_acl.h"
+#include "policy_report.h"
 #include "podwall/pw_explain.h"
 
 #define BURST 32
@@ -50,28 +51,7 @@ struct opts {
 	uint64_t naive_max;
 	const char *json, *csv, *mem;
 	bool huge;
-};
-
-/* One scale × locality case. */
-struct result {
-	unsigned int pods, policies;
-	const char *node; /* NULL: every pod local */
-	struct cg_stats gen;
-	double gen_ms;
-	struct pw_snapshot_info info; /* of the median build */
-	double compile_ms, acl_ms, total_ms, total_min, total_max;
-	double build_rss_mb, maxrss_mb;
-	double compile_rss_mb, aclbuild_rss_mb; /* the phases alone (one more build) */
-	struct cg_mix mix;
-	unsigned int denied, ref_checked, ref_mismatch;
-	bool stable;
-	double mpps, mpps_min, mpps_max, cpp;
-	double on_cpu; /* the lowest share of wall time on the CPU over the timed runs */
-	uint64_t nv_rules;
-	bool nv_built;
-	char nv_note[64];
-	double nv_count_ms, nv_compile_ms, nv_build_ms, nv_mb, nv_mpps, nv_min, nv_max, nv_cpp;
-	unsigned int nv_mismatch;
+	bool acl_dump;
 };
 
 static uint64_t
@@ -154,8 +134,8 @@ heap_bytes(void)
 /* ---- Classification passes ------------------------------------------------------------- */
 
 /* One pass over the mix in bursts; @deny (optional) gets each verdict. @return denials. */
-typedef unsigned int (*pass_fn)(void *ctx, const struct pw_pkt_meta *m, unsigned int n,
-	uint8_t *deny);
+typedef unsigned int (*pass_fn)(
+	void *ctx, const struct pw_pkt_meta *m, unsigned int n, uint8_t *deny);
 
 struct pw_pass_ctx {
 	const struct pw_snapshot *snap;
@@ -198,8 +178,8 @@ thread_cpu_s(void)
  * that time over the wall time (1.0 on a quiet machine).
  */
 static void
-timed(pass_fn fn, void *ctx, const struct pw_pkt_meta *m, unsigned int n, double secs,
-	double *mpps, double *cpp, double *on_cpu)
+timed(pass_fn fn, void *ctx, const struct pw_pkt_meta *m, unsigned int n, double secs, double *mpps,
+	double *cpp, double *on_cpu)
 {
 	uint64_t hz = rte_get_tsc_hz(), t0 = rte_rdtsc(), t, pkts = 0;
 	double c0 = thread_cpu_s(), cpu;
@@ -215,6 +195,63 @@ timed(pass_fn fn, void *ctx, const struct pw_pkt_meta *m, unsigned int n, double
 	*on_cpu = cpu / ((double)t / (double)hz);
 }
 
+/* podwall's own ACL keys of the mix, to time rte_acl_classify() alone. */
+struct acl_only {
+	const struct rte_acl_ctx *acl;
+	struct pw_acl4_key *keys;
+	const uint8_t **data;
+	unsigned int nb;
+	uint32_t res[BURST * PW_ACL_NB_CATEGORIES];
+};
+
+/* The keys pw_cls_run() gives rte_acl for the IPv4 packets of @m (it classifies the
+ * packets that some direction enforces). @return 0 or -ENOMEM. */
+static int
+acl_keys(struct pw_pass_ctx *pc, const struct pw_pkt_meta *m, unsigned int n, struct acl_only *a)
+{
+	const struct pw_snapshot *s = pc->snap;
+	unsigned int off, j, k;
+
+	a->acl = s->acl4;
+	a->keys = calloc(n, sizeof(*a->keys));
+	a->data = calloc(n, sizeof(*a->data));
+	if (a->keys == NULL || a->data == NULL)
+		return -ENOMEM;
+	for (off = 0; off < n; off += BURST) {
+		uint16_t nb = (uint16_t)RTE_MIN(BURST, n - off);
+
+		memset(pc->reason, 0, sizeof(pc->reason));
+		pw_cls_run(s, m + off, pc->reason, nb, pc->sc);
+		for (j = 0, k = 0; j < nb; j++)
+			k += m[off + j].l3 == PW_L3_IPV4 &&
+				((s->ident_flags[pc->sc->sid[j]] & PW_IDENT_F_ENFORCE_EGRESS) !=
+						0 ||
+					(s->ident_flags[pc->sc->did[j]] &
+						PW_IDENT_F_ENFORCE_INGRESS) != 0);
+		memcpy(&a->keys[a->nb], pc->sc->k4, k * sizeof(*a->keys));
+		a->nb += k;
+	}
+	for (j = 0; j < a->nb; j++)
+		a->data[j] = (const uint8_t *)&a->keys[j];
+	return 0;
+}
+
+/* rte_acl_classify() alone over the keys of one pass of the mix (@m and @n unused). */
+static unsigned int
+acl_only_pass(void *arg, const struct pw_pkt_meta *m, unsigned int n, uint8_t *deny)
+{
+	struct acl_only *a = arg;
+	unsigned int off;
+
+	RTE_SET_USED(m);
+	RTE_SET_USED(n);
+	RTE_SET_USED(deny);
+	for (off = 0; off < a->nb && a->acl != NULL; off += BURST)
+		(void)rte_acl_classify(a->acl, a->data + off, a->res, RTE_MIN(BURST, a->nb - off),
+			PW_ACL_NB_CATEGORIES);
+	return 0;
+}
+
 /*
  * podwall (A) and, when @nv is not NULL, naive (B) side by side: A B A B ..., @reps each;
  * median, min and max Mpps and median cycles per packet of each.
@@ -224,6 +261,7 @@ measure(struct pw_pass_ctx *pw, struct nv_pass *nv, const struct pw_pkt_meta *m,
 	const struct opts *o, struct result *res)
 {
 	double rate[2][MAX_REPS], cycles[2][MAX_REPS], on_cpu;
+	struct acl_only ao = { 0 };
 	unsigned int r;
 
 	(void)pw_pass(pw, m, n, NULL); /* warm the caches */
@@ -240,6 +278,15 @@ measure(struct pw_pass_ctx *pw, struct nv_pass *nv, const struct pw_pkt_meta *m,
 	res->mpps = median(rate[0], o->reps);
 	res->mpps_min = rate[0][0];
 	res->mpps_max = rate[0][o->reps - 1];
+	if (acl_keys(pw, m, n, &ao) == 0) {
+		for (r = 0; r < o->reps; r++)
+			timed(acl_only_pass, &ao, m, n, o->secs / 4, &rate[0][r], &cycles[0][r],
+				&on_cpu);
+		res->acl_cpp = median(cycles[0], o->reps);
+		res->acl_share = (double)ao.nb / n;
+	}
+	free(ao.keys);
+	free(ao.data);
 	if (nv == NULL)
 		return;
 	res->nv_cpp = median(cycles[1], o->reps);
@@ -340,12 +387,15 @@ phase_build(const struct pw_model *model, struct result *res, struct pw_aclbuild
 	res->compile_rss_mb = proc_mb("VmHWM") - rss0;
 	if (rc != 0)
 		return rc;
+	res->nb_terms = cp->nb_terms;
+	res->nb_named = cp->nb_named_ports;
 	reset_peak_rss();
 	rss0 = proc_mb("VmRSS");
 	prm->generation++;
 	rc = pw_aclbuild(cp, prm, &snap, err, err_len);
 	res->aclbuild_rss_mb = proc_mb("VmHWM") - rss0;
-	fprintf(stderr, "  phases: compile %.1f ms (peak +%.0f MB), ACL build %.1f ms (peak +%.0f MB)\n",
+	fprintf(stderr,
+		"  phases: compile %.1f ms (peak +%.0f MB), ACL build %.1f ms (peak +%.0f MB)\n",
 		(double)cp->compile_ns / 1e6, res->compile_rss_mb,
 		rc == 0 ? (double)snap->info.acl_build_ns / 1e6 : 0.0, res->aclbuild_rss_mb);
 	pw_snapshot_free(snap);
@@ -399,6 +449,8 @@ run_case(const struct pw_model *model, struct result *res, const struct opts *o,
 			compile[b], acl[b], total[b]);
 	}
 	res->info = snap->info;
+	if (o->acl_dump && snap->acl4 != NULL)
+		rte_acl_dump(snap->acl4); /* to stdout: tries, rules, algorithm */
 	res->compile_ms = median(compile, o->builds);
 	res->acl_ms = median(acl, o->builds);
 	res->total_ms = median(total, o->builds);
@@ -443,175 +495,6 @@ out:
 	return rc;
 }
 
-/* ---- Report ------------------------------------------------------------------------------ */
-
-static const char *
-case_name(const struct result *r)
-{
-	return r->node != NULL ? "node" : "all-local";
-}
-
-/* The 1k-pod result of the same case, for the classify ratio, or NULL. */
-static const struct result *
-base_of(const struct result *res, unsigned int nb, const struct result *r)
-{
-	unsigned int i;
-
-	for (i = 0; i < nb; i++) {
-		if (res[i].pods == res[0].pods && (res[i].node == NULL) == (r->node == NULL))
-			return &res[i];
-	}
-	return NULL;
-}
-
-static void
-print_table(const struct result *res, unsigned int nb)
-{
-	unsigned int i;
-
-	for (i = 0; i < nb; i++) {
-		const struct result *r = &res[i], *base = base_of(res, nb, r);
-		const struct pw_snapshot_info *in = &r->info;
-		double mem = (double)(in->acl_mem_bytes + in->hash_mem_bytes) / (1 << 20);
-		bool big = r->pods >= 100000;
-
-		printf("\n== %u pods / %u policies, %s (%u local pods, %u namespaces, %u deployments)\n",
-			r->pods, r->policies, case_name(r),
-			r->node != NULL ? r->gen.nb_local_pods : r->gen.nb_pods, r->gen.nb_namespaces,
-			r->gen.nb_deployments);
-		printf("  policies: %u default-deny, %u egress, %u ipBlock, %u endPort, %u named port, "
-		       "%u namespaceSelector, %u matchExpressions\n",
-			r->gen.nb_default_deny, r->gen.nb_egress, r->gen.nb_ipblock,
-			r->gen.nb_port_range, r->gen.nb_named_port, r->gen.nb_ns_selector,
-			r->gen.nb_match_expr);
-		printf("  %-28s %14s %14s %10s\n", "", "podwall", "naive per-IP", "ratio");
-		printf("  %-28s %14u %14s\n", "identities", in->nb_identities, "-");
-		printf("  %-28s %14u %14s\n", "policy rules", in->nb_rules, "-");
-		printf("  %-28s %7u+%-6u %14" PRIu64 " %9.1fx\n", "ACL rules (v4+v6 | v4)",
-			in->nb_acl_rules4, in->nb_acl_rules6, r->nv_rules,
-			(double)r->nv_rules / RTE_MAX(1.0, (double)in->nb_acl_rules4));
-		printf("  %-28s %14.1f %14.1f\n", "compile ms (median)", r->compile_ms,
-			r->nv_built ? r->nv_compile_ms : 0.0);
-		printf("  %-28s %14.1f %14.1f\n", "ACL build ms", r->acl_ms,
-			r->nv_built ? r->nv_build_ms : 0.0);
-		printf("  %-28s %14.1f   [%.1f..%.1f]\n", "total build ms", r->total_ms, r->total_min,
-			r->total_max);
-		printf("  %-28s %14.1f %14.1f\n", "ACL memory MB",
-			(double)in->acl_mem_bytes / (1 << 20), r->nv_built ? r->nv_mb : 0.0);
-		printf("  %-28s %14.1f\n", "address maps MB", (double)in->hash_mem_bytes / (1 << 20));
-		printf("  %-28s %14.1f   (process peak %.0f MB)\n", "build peak RSS growth MB",
-			r->build_rss_mb, r->maxrss_mb);
-		printf("  %-28s %8.0f + %-6.0f\n", "  of which compile + ACL", r->compile_rss_mb,
-			r->aclbuild_rss_mb);
-		printf("  %-28s %14.2f %14.2f %9.2fx\n", "classify Mpps/core (median)", r->mpps,
-			r->nv_built ? r->nv_mpps : 0.0, r->nv_built ? r->mpps / r->nv_mpps : 0.0);
-		printf("  %-28s   [%.2f..%.2f]   [%.2f..%.2f]\n", "  min..max", r->mpps_min,
-			r->mpps_max, r->nv_min, r->nv_max);
-		printf("  %-28s %14.1f %14.1f   (on-CPU >= %.0f%% of wall time)\n",
-			"cycles/packet", r->cpp, r->nv_built ? r->nv_cpp : 0.0, 100 * r->on_cpu);
-		if (!r->nv_built)
-			printf("  naive: %s (counted in %.0f ms)\n", r->nv_note, r->nv_count_ms);
-		printf("  mix: %u by policy, %u random, %u external, %u dns; denied %u (%.0f%%); "
-		       "stable %s; reference %u/%u agree; naive disagrees on %u\n",
-			r->mix.by_policy, r->mix.random, r->mix.external, r->mix.dns, r->denied,
-			100.0 * r->denied /
-				RTE_MAX(1u, r->mix.by_policy + r->mix.random + r->mix.external +
-						r->mix.dns),
-			r->stable ? "yes" : "NO", r->ref_checked - r->ref_mismatch, r->ref_checked,
-			r->nv_mismatch);
-		if (base != NULL && base != r)
-			printf("  classify vs %u pods: %.2fx (target >= 0.8: %s)\n", base->pods,
-				r->mpps / base->mpps, r->mpps >= 0.8 * base->mpps ? "met" : "MISSED");
-		if (big)
-			printf("  targets: build %.0f ms <= 1000: %s; snapshot %.0f MB, build peak "
-			       "%.0f MB <= 256: %s\n",
-				r->total_ms, r->total_ms <= 1000 ? "met" : "MISSED", mem,
-				r->build_rss_mb,
-				mem <= 256 && r->build_rss_mb <= 256 ? "met" : "MISSED");
-	}
-}
-
-/* The machine-readable columns of one result: name, value, decimals. */
-struct col {
-	const char *name;
-	double v;
-	int prec;
-};
-
-static unsigned int
-columns(const struct result *r, unsigned int packets, struct col *c)
-{
-	const struct pw_snapshot_info *in = &r->info;
-	unsigned int n = 0;
-
-#define COL(nm, val, p) (c[n++] = (struct col){ (nm), (double)(val), (p) })
-	COL("pods", r->pods, 0);
-	COL("policies", r->policies, 0);
-	COL("identities", in->nb_identities, 0);
-	COL("policy_rules", in->nb_rules, 0);
-	COL("acl_rules4", in->nb_acl_rules4, 0);
-	COL("acl_rules6", in->nb_acl_rules6, 0);
-	COL("compile_ms", r->compile_ms, 2);
-	COL("acl_build_ms", r->acl_ms, 2);
-	COL("total_ms", r->total_ms, 2);
-	COL("total_min_ms", r->total_min, 2);
-	COL("total_max_ms", r->total_max, 2);
-	COL("acl_mb", (double)in->acl_mem_bytes / (1 << 20), 2);
-	COL("hash_mb", (double)in->hash_mem_bytes / (1 << 20), 2);
-	COL("build_rss_mb", r->build_rss_mb, 1);
-	COL("compile_rss_mb", r->compile_rss_mb, 1);
-	COL("aclbuild_rss_mb", r->aclbuild_rss_mb, 1);
-	COL("mpps", r->mpps, 3);
-	COL("mpps_min", r->mpps_min, 3);
-	COL("mpps_max", r->mpps_max, 3);
-	COL("cycles_per_pkt", r->cpp, 1);
-	COL("on_cpu_min", r->on_cpu, 3);
-	COL("packets", packets, 0);
-	COL("denied", r->denied, 0);
-	COL("ref_checked", r->ref_checked, 0);
-	COL("ref_mismatch", r->ref_mismatch, 0);
-	COL("naive_rules", r->nv_rules, 0);
-	COL("naive_built", r->nv_built, 0);
-	COL("naive_compile_ms", r->nv_compile_ms, 1);
-	COL("naive_build_ms", r->nv_build_ms, 1);
-	COL("naive_mb", r->nv_mb, 2);
-	COL("naive_mpps", r->nv_mpps, 3);
-	COL("naive_mpps_min", r->nv_min, 3);
-	COL("naive_mpps_max", r->nv_max, 3);
-	COL("naive_cycles_per_pkt", r->nv_cpp, 1);
-	COL("naive_mismatch", r->nv_mismatch, 0);
-#undef COL
-	return n;
-}
-
-static int
-write_file(const char *path, const struct result *res, unsigned int nb, const struct opts *o,
-	bool json)
-{
-	FILE *f = fopen(path, "w");
-	struct col c[40];
-	unsigned int i, j, nc;
-
-	if (f == NULL)
-		return -errno;
-	fprintf(f, json ? "[\n" : "case");
-	for (i = 0; i < nb; i++) {
-		nc = columns(&res[i], o->packets, c);
-		if (!json && i == 0) {
-			for (j = 0; j < nc; j++)
-				fprintf(f, ",%s", c[j].name);
-			fprintf(f, "\n");
-		}
-		fprintf(f, json ? "  {\"case\": \"%s\"" : "%s", case_name(&res[i]));
-		for (j = 0; j < nc; j++)
-			fprintf(f, json ? ", \"%s\": %.*f" : "%.0s,%.*f", c[j].name, c[j].prec, c[j].v);
-		fprintf(f, json ? "}%s\n" : "\n", i + 1 < nb ? "," : "");
-	}
-	if (json)
-		fprintf(f, "]\n");
-	return fclose(f) == 0 ? 0 : -errno;
-}
-
 /* ---- Main ------------------------------------------------------------------------------- */
 
 static void
@@ -622,7 +505,7 @@ usage(void)
 		"[--cases node,all]\n"
 		"  [--builds 3] [--reps 5] [--secs 1.0] [--packets 65536] [--ref-sample 256]\n"
 		"  [--naive-max RULES (0: no naive)] [--seed N] [--json FILE] [--csv FILE]\n"
-		"  [--huge] [--mem MB (no-huge memory, default 4096)]\n");
+		"  [--huge] [--mem MB (no-huge memory, default 4096)] [--acl-dump]\n");
 	exit(2);
 }
 
@@ -654,14 +537,22 @@ static void
 parse_opts(int argc, char **argv, struct opts *o)
 {
 	static const struct option longs[] = {
-		{ "scales", required_argument, NULL, 's' }, { "cases", required_argument, NULL, 'c' },
-		{ "builds", required_argument, NULL, 'b' }, { "reps", required_argument, NULL, 'r' },
-		{ "secs", required_argument, NULL, 't' }, { "packets", required_argument, NULL, 'n' },
+		{ "scales", required_argument, NULL, 's' },
+		{ "cases", required_argument, NULL, 'c' },
+		{ "builds", required_argument, NULL, 'b' },
+		{ "reps", required_argument, NULL, 'r' },
+		{ "secs", required_argument, NULL, 't' },
+		{ "packets", required_argument, NULL, 'n' },
 		{ "ref-sample", required_argument, NULL, 'R' },
-		{ "naive-max", required_argument, NULL, 'N' }, { "seed", required_argument, NULL, 'S' },
-		{ "json", required_argument, NULL, 'j' }, { "csv", required_argument, NULL, 'C' },
-		{ "huge", no_argument, NULL, 'H' }, { "mem", required_argument, NULL, 'm' },
-		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+		{ "naive-max", required_argument, NULL, 'N' },
+		{ "seed", required_argument, NULL, 'S' },
+		{ "json", required_argument, NULL, 'j' },
+		{ "csv", required_argument, NULL, 'C' },
+		{ "huge", no_argument, NULL, 'H' },
+		{ "mem", required_argument, NULL, 'm' },
+		{ "acl-dump", no_argument, NULL, 'D' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	char def[] = "1k,10k,100k";
 	int c;
@@ -709,6 +600,9 @@ parse_opts(int argc, char **argv, struct opts *o)
 		case 'm':
 			o->mem = optarg;
 			break;
+		case 'D':
+			o->acl_dump = true;
+			break;
 		default:
 			usage();
 		}
@@ -729,7 +623,8 @@ print_machine(void)
 		if (strncmp(line, "model name", 10) == 0 && (p = strchr(line, ':')) != NULL) {
 			p[strcspn(p, "\n")] = '\0';
 			printf("machine: %s; cores online: %ld; TSC %.2f GHz\n", p + 2,
-				(long)sysconf(_SC_NPROCESSORS_ONLN), (double)rte_get_tsc_hz() / 1e9);
+				(long)sysconf(_SC_NPROCESSORS_ONLN),
+				(double)rte_get_tsc_hz() / 1e9);
 			break;
 		}
 	}
@@ -761,16 +656,16 @@ main(int argc, char **argv)
 	parse_opts(argc, argv, &o);
 	eal[nb_eal++] = argv[0];
 	if (!o.huge) {
-		eal[nb_eal++] = (char *)(uintptr_t)"--no-huge";
-		eal[nb_eal++] = (char *)(uintptr_t)"-m";
+		eal[nb_eal++] = (char *)(uintptr_t) "--no-huge";
+		eal[nb_eal++] = (char *)(uintptr_t) "-m";
 		eal[nb_eal++] = (char *)(uintptr_t)o.mem;
 	}
-	eal[nb_eal++] = (char *)(uintptr_t)"--no-pci";
-	eal[nb_eal++] = (char *)(uintptr_t)"--no-telemetry";
-	eal[nb_eal++] = (char *)(uintptr_t)"-l";
-	eal[nb_eal++] = (char *)(uintptr_t)"0";
-	eal[nb_eal++] = (char *)(uintptr_t)"--file-prefix=pw-bench";
-	eal[nb_eal++] = (char *)(uintptr_t)"--log-level=lib.eal:error";
+	eal[nb_eal++] = (char *)(uintptr_t) "--no-pci";
+	eal[nb_eal++] = (char *)(uintptr_t) "--no-telemetry";
+	eal[nb_eal++] = (char *)(uintptr_t) "-l";
+	eal[nb_eal++] = (char *)(uintptr_t) "0";
+	eal[nb_eal++] = (char *)(uintptr_t) "--file-prefix=pw-bench";
+	eal[nb_eal++] = (char *)(uintptr_t) "--log-level=lib.eal:error";
 	eal[nb_eal] = NULL;
 	if (rte_eal_init(nb_eal, eal) < 0) {
 		fprintf(stderr, "policy-bench: EAL init failed: %s\n", rte_strerror(rte_errno));
@@ -784,7 +679,8 @@ main(int argc, char **argv)
 		uint64_t t0 = now_ns();
 		double gen_ms;
 
-		fprintf(stderr, "generating %u pods / %u policies...\n", gp.nb_pods, gp.nb_policies);
+		fprintf(stderr, "generating %u pods / %u policies...\n", gp.nb_pods,
+			gp.nb_policies);
 		rc = cg_generate(&gp, &model, &gs);
 		if (rc != 0) {
 			fprintf(stderr, "policy-bench: generate: %s\n", strerror(-rc));
@@ -801,7 +697,8 @@ main(int argc, char **argv)
 			r->node = k == 0 ? CG_LOCAL_NODE : NULL;
 			r->gen = gs;
 			r->gen_ms = gen_ms;
-			fprintf(stderr, "case %u/%u %s:\n", gp.nb_pods, gp.nb_policies, case_name(r));
+			fprintf(stderr, "case %u/%u %s:\n", gp.nb_pods, gp.nb_policies,
+				r->node != NULL ? "node" : "all-local");
 			rc = run_case(model, r, &o, nb);
 			if (rc != 0) {
 				fprintf(stderr, "policy-bench: case failed: %s\n", strerror(-rc));
@@ -811,10 +708,10 @@ main(int argc, char **argv)
 		}
 		pw_model_free(model);
 	}
-	print_table(res, nb);
-	if (o.json != NULL && (rc = write_file(o.json, res, nb, &o, true)) != 0)
+	pr_print_table(res, nb);
+	if (o.json != NULL && (rc = pr_write_file(o.json, res, nb, o.packets, true)) != 0)
 		fprintf(stderr, "policy-bench: %s: %s\n", o.json, strerror(-rc));
-	if (o.csv != NULL && (rc = write_file(o.csv, res, nb, &o, false)) != 0)
+	if (o.csv != NULL && (rc = pr_write_file(o.csv, res, nb, o.packets, false)) != 0)
 		fprintf(stderr, "policy-bench: %s: %s\n", o.csv, strerror(-rc));
 	rte_eal_cleanup();
 	return rc != 0;

@@ -123,6 +123,19 @@ user_sets(const struct pw_config *cfg, const char *opt)
 	return false;
 }
 
+/* The operator maps lcores to CPUs: "--lcores=0@0,1@1,2@1" (or "--lcores LIST", "-l LIST")
+ * in dpdk.eal_args, e.g. to run two workers on a two-CPU machine. */
+static bool
+user_sets_lcores(const struct pw_config *cfg)
+{
+	unsigned int i;
+
+	for (i = 0; i < cfg->nb_eal_args; i++)
+		if (strcmp(cfg->eal_args[i], "-l") == 0)
+			return true;
+	return user_sets(cfg, "--lcores");
+}
+
 static int
 push_lcores(struct pw_eal_args *a, const struct pw_config *cfg)
 {
@@ -199,7 +212,8 @@ pw_eal_args_build(const struct pw_config *cfg, const char *prog,
 	}
 
 	rc = push(ret, prog);
-	if (rc == 0)
+	/* The operator's own lcore map replaces "-l 0,<workers>": EAL takes only one. */
+	if (rc == 0 && !user_sets_lcores(cfg))
 		rc = push_lcores(ret, cfg);
 	if (rc == 0)
 		rc = push_ports(ret, cfg);

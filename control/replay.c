@@ -39,6 +39,7 @@ struct replay_opts {
 	const char *allowed;
 	const char *denied;
 	bool json;
+	bool no_conntrack;
 };
 
 static void
@@ -47,10 +48,12 @@ replay_usage(FILE *out)
 	fprintf(out,
 		"usage: podwall replay --manifests DIR --node NAME --in IN.pcap --allowed "
 		"OUT.pcap\n"
-		"                      --denied OUT.pcap [--json]\n"
+		"                      --denied OUT.pcap [--json] [--no-conntrack]\n"
 		"Decides every frame of IN.pcap with the policies of DIR, as node NAME would, "
 		"using\n"
-		"the real worker code, and writes each frame to exactly one of the two outputs.\n");
+		"the real worker code, and writes each frame to exactly one of the two outputs.\n"
+		"Stateful like the daemon (replies of allowed connections pass) unless "
+		"--no-conntrack.\n");
 }
 
 static int
@@ -63,6 +66,7 @@ parse_opts(int argc, char **argv, struct replay_opts *o)
 		{ "allowed", required_argument, NULL, 'a' },
 		{ "denied", required_argument, NULL, 'd' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "no-conntrack", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -89,6 +93,9 @@ parse_opts(int argc, char **argv, struct replay_opts *o)
 			break;
 		case 'j':
 			o->json = true;
+			break;
+		case 'C':
+			o->no_conntrack = true;
 			break;
 		case 'h':
 			replay_usage(stdout);
@@ -207,7 +214,7 @@ start_eal(const struct replay_opts *o, const char *tmpdir, struct pw_eal_args *e
 }
 
 static void
-dp_params(struct pw_dp_params *p)
+dp_params(struct pw_dp_params *p, bool conntrack)
 {
 	static const char *const names[3] = { "in", "allowed", "denied" };
 	static const char *const devs[3] = { "net_pcap0", "net_pcap1", "net_pcap2" };
@@ -232,7 +239,7 @@ dp_params(struct pw_dp_params *p)
 	p->drop_port = 2;
 	/* Stateful, as the daemon: replies of allowed connections pass. The capture is read
 	 * faster than any timeout, so the defaults never expire a flow mid-replay. */
-	p->ct_enabled = true;
+	p->ct_enabled = conntrack;
 	p->ct_size = 65536;
 	p->ct_timeout_s[PW_DP_CT_TCP_SYN] = 30;
 	p->ct_timeout_s[PW_DP_CT_TCP_ESTABLISHED] = 86400;
@@ -357,7 +364,7 @@ pw_replay_main(int argc, char **argv)
 		fprintf(stderr, "podwall replay: %s\n", ret == -ENOMEM ? "out of memory" : err);
 		goto out_tmp;
 	}
-	dp_params(&dpp);
+	dp_params(&dpp, !o.no_conntrack);
 	ret = pw_dp_create(&dpp, &dp, err, sizeof(err));
 	if (ret != 0) {
 		fprintf(stderr, "podwall replay: %s\n", err);

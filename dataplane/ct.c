@@ -53,7 +53,9 @@ pw_ct_init(void *mem, const struct pw_ct_params *p)
 	for (i = 0; i < PW_CT_TO_MAX; i++)
 		if (p->timeouts.ms[i] == 0 || p->timeouts.ms[i] >= (1u << 31))
 			return NULL;
-	memset(ct, 0, sizeof(*ct));
+	/* Every page is written now, at start: a worker never takes a page fault in its flow
+	 * table (memory without hugepages is mapped lazily). */
+	memset(mem, 0, pw_ct_mem_size(p->max_flows));
 	ct->max_flows = p->max_flows;
 	ct->bucket_mask = nb - 1;
 	ct->seed = p->seed;
@@ -76,13 +78,9 @@ sig_match(const struct pw_ct_bucket *b, uint16_t sig)
 #if defined(__SSE2__)
 	__m128i s = _mm_loadu_si128((const __m128i *)(const void *)b->sig);
 	__m128i m = _mm_cmpeq_epi16(s, _mm_set1_epi16((short)sig));
-	unsigned int bits = (unsigned int)_mm_movemask_epi8(m);
-	unsigned int r = 0, i;
 
-	/* Two mask bits per 16-bit lane: keep one. */
-	for (i = 0; i < PW_CT_BUCKET_SLOTS; i++)
-		r |= ((bits >> (2 * i)) & 1u) << i;
-	return r;
+	/* Eight 16-bit lanes of 0 or -1, packed to eight bytes: one mask bit per slot. */
+	return (unsigned int)_mm_movemask_epi8(_mm_packs_epi16(m, _mm_setzero_si128()));
 #else
 	unsigned int r = 0, i;
 
@@ -136,7 +134,8 @@ pw_ct_lookup_burst(const struct pw_ct *ct, const struct pw_ct_key *keys, const u
 		ret_hash[i] = pw_ct_hash(&keys[i], ct->seed);
 		__builtin_prefetch(&ct->buckets[(uint32_t)ret_hash[i] & ct->bucket_mask]);
 	}
-	/* The first signature match of the home bucket is the likely entry: fetch both lines. */
+	/* The first signature match of the home bucket is the likely entry: fetch its first
+	 * line, which the key comparison reads. */
 	for (j = 0; j < n; j++) {
 		uint16_t i = pos[j];
 		const struct pw_ct_bucket *bk =
@@ -145,21 +144,22 @@ pw_ct_lookup_burst(const struct pw_ct *ct, const struct pw_ct_key *keys, const u
 		uint32_t h = m != 0 ? bk->handle[__builtin_ctz(m)] : 0;
 
 		ret_handle[i] = h;
-		if (h != 0) {
-			const struct pw_ct_entry *e = &ct->entries[h - 1];
-
-			__builtin_prefetch(e);
-			__builtin_prefetch((const uint8_t *)e + 64);
-		}
+		if (h != 0)
+			__builtin_prefetch(&ct->entries[h - 1]);
 	}
+	/* The counters' line is written only when the burst's packets are applied, later:
+	 * fetch it (for writing) once the entry is known to be the one. */
 	for (j = 0; j < n; j++) {
 		uint16_t i = pos[j];
 		uint32_t h = ret_handle[i];
 
-		if (h != 0 && pw_ct_key_eq(&ct->entries[h - 1].key, &keys[i]))
-			continue;
-		/* A signature collision, a later slot, or an entry stored past its home. */
-		ret_handle[i] = pw_ct_find(ct, &keys[i], ret_hash[i]);
+		if (h == 0 || !pw_ct_key_eq(&ct->entries[h - 1].key, &keys[i])) {
+			/* A signature collision, a later slot, or an entry stored past its home. */
+			h = pw_ct_find(ct, &keys[i], ret_hash[i]);
+			ret_handle[i] = h;
+		}
+		if (h != 0)
+			__builtin_prefetch(&ct->entries[h - 1].packets, 1);
 	}
 }
 
@@ -224,7 +224,7 @@ reclaim(struct pw_ct *ct, uint32_t now_ms)
 		ct->evict_cursor = i + 1 < ct->max_flows ? i + 1 : 0;
 		if ((e->flags & PW_CT_F_USED) == 0)
 			continue;
-		if (pw_ct_entry_expired(ct, e, now_ms)) {
+		if (pw_ct_entry_expired(e, now_ms)) {
 			pw_ct_delete(ct, i + 1);
 			pw_ct_ctr_add(&ct->ctr.expired, 1);
 			return true;
@@ -281,10 +281,9 @@ pw_ct_insert(struct pw_ct *ct, const struct pw_ct_key *k, uint64_t hash, uint8_t
 	write_begin(e);
 	e->key = *k;
 	e->hash = (uint32_t)hash;
-	e->next_free = 0;
 	__atomic_store_n(&e->last_ms, now_ms, __ATOMIC_RELAXED);
 	__atomic_store_n(&e->gen, gen, __ATOMIC_RELAXED);
-	__atomic_store_n(&e->state, state, __ATOMIC_RELAXED);
+	pw_ct_set_state(ct, e, state);
 	__atomic_store_n(&e->flags, (uint8_t)(flags | PW_CT_F_USED), __ATOMIC_RELAXED);
 	__atomic_store_n(&e->packets[0], 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&e->packets[1], 0, __ATOMIC_RELAXED);
@@ -309,7 +308,7 @@ pw_ct_expire(struct pw_ct *ct, uint32_t now_ms, uint32_t budget)
 		struct pw_ct_entry *e = &ct->entries[i];
 
 		ct->cursor = i + 1 < ct->max_flows ? i + 1 : 0;
-		if ((e->flags & PW_CT_F_USED) != 0 && pw_ct_entry_expired(ct, e, now_ms)) {
+		if ((e->flags & PW_CT_F_USED) != 0 && pw_ct_entry_expired(e, now_ms)) {
 			pw_ct_delete(ct, i + 1);
 			freed++;
 		}

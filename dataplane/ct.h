@@ -58,13 +58,16 @@
 struct pw_ct_entry {
 	/* Line 0: what a decision reads and writes. */
 	struct pw_ct_key key;
-	uint32_t hash;	    /**< low 32 bits of the key's hash: the home bucket */
-	uint32_t last_ms;   /**< last packet, either direction */
-	uint64_t gen;	    /**< generation of the snapshot that last decided the flow */
-	uint16_t seq;	    /**< odd while the owner changes key or flags USED (pw_ct_read()) */
-	uint8_t state;	    /**< enum pw_ct_state */
-	uint8_t flags;	    /**< PW_CT_F_* */
-	uint32_t next_free; /**< free entries: the next free handle, 0 = none */
+	uint32_t hash;	  /**< low 32 bits of the key's hash: the home bucket */
+	uint32_t last_ms; /**< last packet, either direction */
+	uint64_t gen;	  /**< generation of the snapshot that last decided the flow */
+	uint16_t seq;	  /**< odd while the owner changes key or flags USED (pw_ct_read()) */
+	uint8_t state;	  /**< enum pw_ct_state */
+	uint8_t flags;	  /**< PW_CT_F_* */
+	union {
+		uint32_t next_free; /**< free entries: the next free handle, 0 = none */
+		uint32_t to_ms;	    /**< entries in use: idle timeout of their state */
+	};
 	/* Line 1: counters, [0] original direction, [1] reply. */
 	uint64_t packets[2];
 	uint64_t bytes[2];
@@ -124,7 +127,8 @@ struct pw_ct {
 size_t pw_ct_mem_size(uint32_t max_flows);
 
 /**
- * Initialise a table in @p mem (pw_ct_mem_size() bytes, 128-byte aligned, zeroed).
+ * Initialise a table in @p mem (pw_ct_mem_size() bytes, 128-byte aligned, any contents): it
+ * writes all of it, so that no page of the table faults later.
  * @return the table (at @p mem), or NULL on bad parameters or alignment
  */
 struct pw_ct *pw_ct_init(void *mem, const struct pw_ct_params *params);
@@ -189,11 +193,20 @@ uint32_t pw_ct_insert(struct pw_ct *ct, const struct pw_ct_key *k, uint64_t hash
 /** Remove entry @p h (in use). Owner thread. */
 void pw_ct_delete(struct pw_ct *ct, uint32_t h);
 
-/** Whether entry @p e has timed out at @p now_ms. */
+/** Whether entry @p e has timed out at @p now_ms (wrap-safe). */
 static inline bool
-pw_ct_entry_expired(const struct pw_ct *ct, const struct pw_ct_entry *e, uint32_t now_ms)
+pw_ct_entry_expired(const struct pw_ct_entry *e, uint32_t now_ms)
 {
-	return pw_ct_expired(&ct->to, e->key.proto, e->state, e->last_ms, now_ms);
+	return (uint32_t)(now_ms - e->last_ms) > e->to_ms;
+}
+
+/** Move entry @p e to state @p st, and to that state's timeout. Owner thread. */
+static inline void
+pw_ct_set_state(const struct pw_ct *ct, struct pw_ct_entry *e, uint8_t st)
+{
+	__atomic_store_n(&e->state, st, __ATOMIC_RELAXED);
+	__atomic_store_n(
+		&e->to_ms, ct->to.ms[pw_ct_timeout_class(e->key.proto, st)], __ATOMIC_RELAXED);
 }
 
 /**

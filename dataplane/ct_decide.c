@@ -45,12 +45,11 @@ is_ip(const struct pw_pkt_meta *m)
 }
 
 static inline enum situation
-situation(const struct pw_ct *ct, const struct pw_ct_entry *e, const struct pw_pkt_meta *m,
-	uint64_t gen, uint32_t now_ms)
+situation(const struct pw_ct_entry *e, const struct pw_pkt_meta *m, uint64_t gen, uint32_t now_ms)
 {
 	if (e == NULL)
 		return SIT_NONE;
-	if (pw_ct_entry_expired(ct, e, now_ms))
+	if (pw_ct_entry_expired(e, now_ms))
 		return SIT_REPLACE;
 	if (e->key.proto == PW_CT_PROTO_TCP && pw_ct_state_closed(e->state) &&
 		pw_ct_tcp_is_syn(m->tcp_flags))
@@ -70,10 +69,10 @@ may_create(uint8_t kind, const struct pw_pkt_meta *m)
 
 /* A related ICMP error needs a live, allowed flow decided by the live generation. */
 static inline bool
-related_ok(const struct pw_ct *ct, const struct pw_ct_entry *e, uint64_t gen, uint32_t now_ms)
+related_ok(const struct pw_ct_entry *e, uint64_t gen, uint32_t now_ms)
 {
 	return e != NULL && (e->flags & PW_CT_F_DENIED) == 0 && e->gen == gen &&
-		!pw_ct_entry_expired(ct, e, now_ms);
+		!pw_ct_entry_expired(e, now_ms);
 }
 
 /* Classify cmeta[at..at+n-1] (one pw_decide_burst() call: it bumps the rule hit counters)
@@ -142,15 +141,19 @@ set_hits(struct pw_ct_entry *e, const struct pw_ct_scratch *cs, uint16_t at)
 
 /* An allowed packet of a current entry: state, flags, time and counters. */
 static inline void
-update_entry(struct pw_ct_entry *e, const struct pw_pkt_meta *m, bool ab, uint32_t now_ms)
+update_entry(const struct pw_ct *ct, struct pw_ct_entry *e, const struct pw_pkt_meta *m, bool ab,
+	uint32_t now_ms)
 {
 	bool reply = ab != ((e->flags & PW_CT_F_ORIG_AB) != 0);
 
-	if (e->key.proto == PW_CT_PROTO_TCP && (e->key.kflags & PW_CT_KEY_ECHO) == 0) {
+	/* Established TCP without SYN, FIN or RST stays established: most packets. */
+	if (e->key.proto == PW_CT_PROTO_TCP &&
+		(e->state != PW_CT_ST_TCP_ESTABLISHED ||
+			(m->tcp_flags & (PW_TCP_SYN | PW_TCP_FIN | PW_TCP_RST)) != 0)) {
 		uint8_t st = (uint8_t)pw_ct_tcp_next(e->state, reply, m->tcp_flags);
 
 		if (st != e->state)
-			__atomic_store_n(&e->state, st, __ATOMIC_RELAXED);
+			pw_ct_set_state(ct, e, st);
 	}
 	if (reply && (e->flags & PW_CT_F_REPLIED) == 0)
 		__atomic_store_n(
@@ -223,11 +226,12 @@ plan(const struct pw_ct *ct, const struct pw_snapshot *snap, const struct pw_pkt
 			&ct->entries[cs->handle[i] - 1] :
 			NULL;
 		if (cs->kind[i] == PW_CT_KIND_ICMP_ERROR) {
-			if (related_ok(ct, e, snap->generation, now_ms))
+			if (related_ok(e, snap->generation, now_ms))
 				continue;
 		} else if (cs->kind[i] != PW_CT_KIND_UNTRACKED) {
-			enum situation s = situation(ct, e, &meta[i], snap->generation, now_ms);
+			enum situation s = situation(e, &meta[i], snap->generation, now_ms);
 
+			cs->sit[i] = (uint8_t)s;
 			if (s == SIT_CURRENT || !first_of_flow(cs, i))
 				continue;
 			if (s == SIT_STALE) {
@@ -273,7 +277,8 @@ pw_ct_decide_burst(struct pw_ct *ct, const struct pw_snapshot *snap, bool fail_o
 		const struct pw_pkt_meta *m = &meta[i];
 		uint8_t kind = cs->kind[i];
 		struct pw_ct_entry *e = NULL;
-		bool counted = false;
+		bool counted = false, refind;
+		enum situation sit;
 		uint16_t v, at;
 		uint32_t h;
 
@@ -283,19 +288,31 @@ pw_ct_decide_burst(struct pw_ct *ct, const struct pw_snapshot *snap, bool fail_o
 			reason[i] = cs->creason[cs->cls[i]];
 			continue;
 		}
+		/* Pass 2's handle still holds unless an entry was deleted since, or the flow
+		 * was missing and an earlier packet of it in this burst may have created it
+		 * (the first of each flow, which pass 3 planned, cannot have been preceded; an
+		 * ICMP error can, by the packet it quotes). */
 		h = cs->handle[i];
-		if (dirty && (deleted || h == 0))
+		refind = deleted ||
+			(dirty && h == 0 &&
+				(cs->what[i] == PLAN_NONE || kind == PW_CT_KIND_ICMP_ERROR));
+		if (refind)
 			h = pw_ct_find(ct, &cs->keys[i], cs->hash[i]);
 		if (h != 0)
 			e = pw_ct_entry(ct, h);
 
 		if (kind == PW_CT_KIND_ICMP_ERROR) {
-			reason[i] = related_ok(ct, e, gen, now_ms) ?
+			reason[i] = related_ok(e, gen, now_ms) ?
 				0 :
 				verdict(snap, fail_open, m, PLAN_OWN, NULL, i, cs, sc, worker, &at);
 			continue;
 		}
-		switch (situation(ct, e, m, gen, now_ms)) {
+		/* Pass 3's situation still holds, but for a stale entry that an earlier packet
+		 * of its flow may have revalidated since. */
+		sit = (enum situation)cs->sit[i];
+		if (refind || sit == SIT_STALE)
+			sit = situation(e, m, gen, now_ms);
+		switch (sit) {
 		case SIT_REPLACE:
 			pw_ct_delete(ct, h);
 			pw_ct_ctr_add(&ct->ctr.expired, 1);
@@ -349,7 +366,7 @@ pw_ct_decide_burst(struct pw_ct *ct, const struct pw_snapshot *snap, bool fail_o
 				__atomic_store_n(&e->last_ms, now_ms, __ATOMIC_RELAXED);
 				reason[i] = PW_DROP_POLICY_DENY;
 			} else {
-				update_entry(e, m, cs->ab[i], now_ms);
+				update_entry(ct, e, m, cs->ab[i], now_ms);
 				reason[i] = 0;
 			}
 			break;

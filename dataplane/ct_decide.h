@@ -51,6 +51,7 @@ struct pw_ct_scratch {
 	uint8_t kind[PW_MAX_BURST]; /**< enum pw_ct_kind */
 	uint8_t ab[PW_MAX_BURST];   /**< the packet goes from key.a to key.b */
 	uint8_t what[PW_MAX_BURST]; /**< what cmeta[cls[i]] holds (ct_decide.c) */
+	uint8_t sit[PW_MAX_BURST];  /**< the entry's situation in pass 3 (ct_decide.c) */
 	struct pw_pkt_meta cmeta[PW_MAX_BURST + 1]; /**< metas to classify; the last: one-off */
 	uint16_t creason[PW_MAX_BURST + 1];
 	uint32_t heg[PW_MAX_BURST + 1]; /**< rule hit column + 1 of each classification, egress */

@@ -4,20 +4,6 @@
 #include <stddef.h>
 #include <string.h>
 
-#define ICMP_ECHO_REPLY 0
-#define ICMP_UNREACH 3
-#define ICMP_SOURCE_QUENCH 4
-#define ICMP_REDIRECT 5
-#define ICMP_ECHO_REQUEST 8
-#define ICMP_TIME_EXCEEDED 11
-#define ICMP_PARAM_PROBLEM 12
-#define ICMPV6_UNREACH 1
-#define ICMPV6_PKT_TOO_BIG 2
-#define ICMPV6_TIME_EXCEEDED 3
-#define ICMPV6_PARAM_PROBLEM 4
-#define ICMPV6_ECHO_REQUEST 128
-#define ICMPV6_ECHO_REPLY 129
-
 /* Both ICMP error formats put the quoted packet 8 bytes into the message. */
 #define ICMP_ERR_HLEN 8
 #define IPV4_MIN_HLEN 20
@@ -28,85 +14,6 @@ static uint16_t
 rd16(const uint8_t *p)
 {
 	return (uint16_t)((unsigned int)p[0] << 8 | p[1]);
-}
-
-static bool
-has_ports(uint8_t proto)
-{
-	return proto == PW_CT_PROTO_TCP || proto == PW_CT_PROTO_UDP || proto == PW_CT_PROTO_SCTP;
-}
-
-static bool
-is_icmp(bool v6, uint8_t proto)
-{
-	return v6 ? proto == PW_CT_PROTO_ICMPV6 : proto == PW_CT_PROTO_ICMP;
-}
-
-static bool
-is_icmp_error(bool v6, uint8_t type)
-{
-	if (v6)
-		return type == ICMPV6_UNREACH || type == ICMPV6_PKT_TOO_BIG ||
-			type == ICMPV6_TIME_EXCEEDED || type == ICMPV6_PARAM_PROBLEM;
-	return type == ICMP_UNREACH || type == ICMP_SOURCE_QUENCH || type == ICMP_REDIRECT ||
-		type == ICMP_TIME_EXCEEDED || type == ICMP_PARAM_PROBLEM;
-}
-
-/* The key's ends in ascending (address, port) order, so both directions meet. */
-static void
-set_ends(struct pw_ct_key *k, const union pw_addr *src, uint16_t sport, const union pw_addr *dst,
-	uint16_t dport, bool *ret_ab)
-{
-	int c = memcmp(src->b, dst->b, sizeof(src->b));
-	bool ab = c < 0 || (c == 0 && sport <= dport);
-
-	if (ab) {
-		k->a = *src;
-		k->b = *dst;
-		k->pa = sport;
-		k->pb = dport;
-	} else {
-		k->a = *dst;
-		k->b = *src;
-		k->pa = dport;
-		k->pb = sport;
-	}
-	*ret_ab = ab;
-}
-
-enum pw_ct_kind
-pw_ct_key_build(const struct pw_pkt_meta *m, struct pw_ct_key *k, bool *ret_ab)
-{
-	bool v6 = m->l3 == PW_L3_IPV6;
-
-	if ((m->flags & PW_PKT_F_FRAG_LATER) != 0)
-		return PW_CT_KIND_UNTRACKED;
-	k->proto = m->proto;
-	k->kflags = v6 ? PW_CT_KEY_V6 : 0;
-	k->pad[0] = 0;
-	k->pad[1] = 0;
-	if (is_icmp(v6, m->proto)) {
-		uint8_t t = m->icmp_type;
-
-		if (t == (v6 ? ICMPV6_ECHO_REQUEST : ICMP_ECHO_REQUEST) ||
-			t == (v6 ? ICMPV6_ECHO_REPLY : ICMP_ECHO_REPLY)) {
-			bool request = t == (v6 ? ICMPV6_ECHO_REQUEST : ICMP_ECHO_REQUEST);
-
-			k->kflags |= PW_CT_KEY_ECHO;
-			k->a = request ? m->src : m->dst;
-			k->b = request ? m->dst : m->src;
-			k->pa = m->sport;
-			k->pb = 0;
-			*ret_ab = request;
-			return request ? PW_CT_KIND_ECHO_REQUEST : PW_CT_KIND_ECHO_REPLY;
-		}
-		return is_icmp_error(v6, t) ? PW_CT_KIND_ICMP_ERROR : PW_CT_KIND_UNTRACKED;
-	}
-	if (has_ports(m->proto))
-		set_ends(k, &m->src, m->sport, &m->dst, m->dport, ret_ab);
-	else
-		set_ends(k, &m->src, 0, &m->dst, 0, ret_ab);
-	return PW_CT_KIND_FLOW;
 }
 
 bool
@@ -148,14 +55,14 @@ pw_ct_icmp_inner(
 	}
 	l4 = h + hlen;
 	l4avail = avail - hlen;
-	if (has_ports(im.proto)) {
+	if (pw_ct_has_ports(im.proto)) {
 		if (l4avail < 4)
 			return false;
 		im.sport = rd16(l4);
 		im.dport = rd16(l4 + 2);
-	} else if (is_icmp(v6, im.proto)) {
+	} else if (pw_ct_is_icmp(v6, im.proto)) {
 		/* Errors about errors are never related (RFC 1122 3.2.2, RFC 4443 2.4). */
-		if (l4avail < 8 || is_icmp_error(v6, l4[0]))
+		if (l4avail < 8 || pw_ct_is_icmp_error(v6, l4[0]))
 			return false;
 		im.icmp_type = l4[0];
 		im.sport = rd16(l4 + 4);
@@ -180,7 +87,7 @@ pw_ct_orig_meta(const struct pw_ct_key *k, bool orig_ab, struct pw_pkt_meta *ret
 	ret->sport = orig_ab ? k->pa : k->pb;
 	ret->dport = orig_ab ? k->pb : k->pa;
 	if ((k->kflags & PW_CT_KEY_ECHO) != 0)
-		ret->icmp_type = v6 ? ICMPV6_ECHO_REQUEST : ICMP_ECHO_REQUEST;
+		ret->icmp_type = v6 ? PW_CT_ICMPV6_ECHO_REQUEST : PW_CT_ICMP_ECHO_REQUEST;
 }
 
 enum pw_ct_state

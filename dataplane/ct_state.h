@@ -30,6 +30,21 @@
 #define PW_CT_PROTO_ICMPV6 58
 #define PW_CT_PROTO_SCTP 132
 
+/* ICMP and ICMPv6 types that connection tracking reads. */
+#define PW_CT_ICMP_ECHO_REPLY 0
+#define PW_CT_ICMP_UNREACH 3
+#define PW_CT_ICMP_SOURCE_QUENCH 4
+#define PW_CT_ICMP_REDIRECT 5
+#define PW_CT_ICMP_ECHO_REQUEST 8
+#define PW_CT_ICMP_TIME_EXCEEDED 11
+#define PW_CT_ICMP_PARAM_PROBLEM 12
+#define PW_CT_ICMPV6_UNREACH 1
+#define PW_CT_ICMPV6_PKT_TOO_BIG 2
+#define PW_CT_ICMPV6_TIME_EXCEEDED 3
+#define PW_CT_ICMPV6_PARAM_PROBLEM 4
+#define PW_CT_ICMPV6_ECHO_REQUEST 128
+#define PW_CT_ICMPV6_ECHO_REPLY 129
+
 /** pw_ct_key.kflags */
 #define PW_CT_KEY_V6 0x01   /**< IPv6 addresses (else IPv4 in the first 4 bytes) */
 #define PW_CT_KEY_ECHO 0x02 /**< ICMP(v6) echo: a is the requester, pa the identifier */
@@ -101,12 +116,99 @@ struct pw_ct_timeouts {
 #define PW_TCP_RST 0x04
 #define PW_TCP_ACK 0x10
 
+static inline bool
+pw_ct_has_ports(uint8_t proto)
+{
+	return proto == PW_CT_PROTO_TCP || proto == PW_CT_PROTO_UDP || proto == PW_CT_PROTO_SCTP;
+}
+
+static inline bool
+pw_ct_is_icmp(bool v6, uint8_t proto)
+{
+	return v6 ? proto == PW_CT_PROTO_ICMPV6 : proto == PW_CT_PROTO_ICMP;
+}
+
+static inline bool
+pw_ct_is_icmp_error(bool v6, uint8_t type)
+{
+	if (v6)
+		return type == PW_CT_ICMPV6_UNREACH || type == PW_CT_ICMPV6_PKT_TOO_BIG ||
+			type == PW_CT_ICMPV6_TIME_EXCEEDED || type == PW_CT_ICMPV6_PARAM_PROBLEM;
+	return type == PW_CT_ICMP_UNREACH || type == PW_CT_ICMP_SOURCE_QUENCH ||
+		type == PW_CT_ICMP_REDIRECT || type == PW_CT_ICMP_TIME_EXCEEDED ||
+		type == PW_CT_ICMP_PARAM_PROBLEM;
+}
+
+/* The key's ends in ascending (address, port) order, so both directions meet. Any total
+ * order does: the addresses compare as two native 64-bit words, not byte by byte. */
+static inline void
+pw_ct_set_ends(struct pw_ct_key *k, const union pw_addr *src, uint16_t sport,
+	const union pw_addr *dst, uint16_t dport, bool *ret_ab)
+{
+	bool ab;
+
+	if (src->q[0] != dst->q[0])
+		ab = src->q[0] < dst->q[0];
+	else if (src->q[1] != dst->q[1])
+		ab = src->q[1] < dst->q[1];
+	else
+		ab = sport <= dport;
+
+	if (ab) {
+		k->a = *src;
+		k->b = *dst;
+		k->pa = sport;
+		k->pb = dport;
+	} else {
+		k->a = *dst;
+		k->b = *src;
+		k->pa = dport;
+		k->pb = sport;
+	}
+	*ret_ab = ab;
+}
+
 /**
- * The key of an IP packet the parser read fully (@p m->l3 IPv4 or IPv6).
+ * The key of an IP packet the parser read fully (@p m->l3 IPv4 or IPv6). Inline: once per
+ * packet on the fast path.
  * @param ret_ab  true when the packet travels from key.a to key.b
  * @return its kind; for PW_CT_KIND_UNTRACKED and PW_CT_KIND_ICMP_ERROR @p k is not set
  */
-enum pw_ct_kind pw_ct_key_build(const struct pw_pkt_meta *m, struct pw_ct_key *k, bool *ret_ab);
+static inline enum pw_ct_kind
+pw_ct_key_build(const struct pw_pkt_meta *m, struct pw_ct_key *k, bool *ret_ab)
+{
+	bool v6 = m->l3 == PW_L3_IPV6;
+
+	if ((m->flags & PW_PKT_F_FRAG_LATER) != 0)
+		return PW_CT_KIND_UNTRACKED;
+	k->proto = m->proto;
+	k->kflags = v6 ? PW_CT_KEY_V6 : 0;
+	k->pad[0] = 0;
+	k->pad[1] = 0;
+	if (pw_ct_is_icmp(v6, m->proto)) {
+		uint8_t t = m->icmp_type;
+
+		if (t == (v6 ? PW_CT_ICMPV6_ECHO_REQUEST : PW_CT_ICMP_ECHO_REQUEST) ||
+			t == (v6 ? PW_CT_ICMPV6_ECHO_REPLY : PW_CT_ICMP_ECHO_REPLY)) {
+			bool request =
+				t == (v6 ? PW_CT_ICMPV6_ECHO_REQUEST : PW_CT_ICMP_ECHO_REQUEST);
+
+			k->kflags |= PW_CT_KEY_ECHO;
+			k->a = request ? m->src : m->dst;
+			k->b = request ? m->dst : m->src;
+			k->pa = m->sport;
+			k->pb = 0;
+			*ret_ab = request;
+			return request ? PW_CT_KIND_ECHO_REQUEST : PW_CT_KIND_ECHO_REPLY;
+		}
+		return pw_ct_is_icmp_error(v6, t) ? PW_CT_KIND_ICMP_ERROR : PW_CT_KIND_UNTRACKED;
+	}
+	if (pw_ct_has_ports(m->proto))
+		pw_ct_set_ends(k, &m->src, m->sport, &m->dst, m->dport, ret_ab);
+	else
+		pw_ct_set_ends(k, &m->src, 0, &m->dst, 0, ret_ab);
+	return PW_CT_KIND_FLOW;
+}
 
 /**
  * The key of the packet that an ICMP or ICMPv6 error quotes (its IP header and first 8

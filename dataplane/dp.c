@@ -318,6 +318,14 @@ pw_dp_create(const struct pw_dp_params *params, struct pw_dp **ret_dp, char *err
 			snprintf(err, err_len, "worker state: %s", strerror(-ret));
 		goto err_free;
 	}
+	if (params->ct_enabled)
+		PW_DP_LOG(INFO,
+			"connection tracking: %u workers x %u flows (%zu kB each), when full: %s",
+			dp->nb_workers, params->ct_size / dp->nb_workers,
+			pw_ct_mem_size(params->ct_size / dp->nb_workers) >> 10,
+			params->ct_evict ? "evict the oldest idle flow" : "drop new flows");
+	else
+		PW_DP_LOG(INFO, "connection tracking: off, every packet is classified");
 	*ret_dp = dp;
 	return 0;
 

@@ -70,20 +70,20 @@ pw_dp_ct_stats_reset(struct pw_dp *dp)
 }
 
 static bool
-end_matches(const struct pw_dp_flow_filter *f, uint8_t family, const uint8_t *ip, uint16_t port)
+ip_is(const struct pw_dp_flow_filter *f, uint8_t family, const uint8_t *ip)
 {
-	if (f->has_ip && (f->family != family || memcmp(f->ip, ip, family == 4 ? 4 : 16) != 0))
-		return false;
-	return !f->has_port || f->port == port;
+	return f->family == family && memcmp(f->ip, ip, family == 4 ? 4 : 16) == 0;
 }
 
+/* The address at either end, and the port at either end ("--ip client --port 80"). */
 static bool
 flow_matches(const struct pw_dp_flow_filter *f, const struct pw_dp_flow *fl)
 {
 	if (f == NULL)
 		return true;
-	return end_matches(f, fl->family, fl->src, fl->sport) ||
-		end_matches(f, fl->family, fl->dst, fl->dport);
+	if (f->has_ip && !ip_is(f, fl->family, fl->src) && !ip_is(f, fl->family, fl->dst))
+		return false;
+	return !f->has_port || f->port == fl->sport || f->port == fl->dport;
 }
 
 static void

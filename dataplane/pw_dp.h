@@ -142,7 +142,7 @@ struct pw_dp_flow {
 	uint64_t bytes[2];   /**< IP bytes */
 };
 
-/** Which flows pw_dp_flows() returns: a flow matches if an end has the address and port. */
+/** Which flows pw_dp_flows() returns: the address at either end, and the port at either end. */
 struct pw_dp_flow_filter {
 	bool has_ip;
 	uint8_t family; /**< 4 or 6, with has_ip */

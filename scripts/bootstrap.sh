@@ -8,7 +8,7 @@ PACKAGES=(
 	dpdk dpdk-dev libdpdk-dev
 	libcyaml-dev libyaml-dev libcurl4-openssl-dev libjansson-dev libcmocka-dev libpcap-dev
 	libclang-rt-14-dev
-	python3 python3-scapy iproute2 ethtool iputils-ping netcat-openbsd curl tcpdump procps kmod openssl
+	python3 python3-scapy python3-yaml iproute2 ethtool iputils-ping netcat-openbsd curl tcpdump procps kmod openssl
 )
 
 missing=()

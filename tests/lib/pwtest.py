@@ -61,7 +61,7 @@ class Podwall:
         return os.path.join(self.dir, name)
 
     def configure(self, ports, mode="wire", lcores=(1,), before_sync="fail-open", extra="",
-                  burst=32, manifests_dir=None, node=None, kubernetes=None):
+                  burst=32, manifests_dir=None, node=None, kubernetes=None, eal_extra=()):
         """Write the configuration: @ports is a list of (name, device[, role]).
 
         With @manifests_dir, policy comes from the manifests in that directory (source:
@@ -71,7 +71,8 @@ class Podwall:
             "  - name: %s\n    device: %s\n    role: %s\n" % (p[0], json.dumps(p[1]),
                                                             p[2] if len(p) > 2 else "pod")
             for p in ports)
-        eal = ["--file-prefix=" + self.prefix, "--log-level=pmd.*:notice"]
+        # @eal_extra: more EAL arguments, e.g. "--lcores=0@0,1@1,2@1" (two workers, two CPUs).
+        eal = ["--file-prefix=" + self.prefix, "--log-level=pmd.*:notice"] + list(eal_extra)
         if kubernetes is not None:
             # {"server": URL, "token_file": F, "ca_file": F}: the Kubernetes API source.
             source = "  source: kubernetes\n  kubernetes:\n" + "".join(

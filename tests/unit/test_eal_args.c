@@ -24,6 +24,9 @@ static char str4[] = "test.yaml";
 static char str5[] = "3b:00.1";
 static char str6[] = "--file-prefix=mine";
 static char str7[] = "--log-level=user.podwall.*:debug";
+static char str8[] = "--lcores=0@0,1@1,3@1";
+static char str9[] = "-l";
+static char str10[] = "0,1,3";
 
 struct fixture {
 	char dir[64];
@@ -220,6 +223,38 @@ test_hugepages_off_and_user_args(void **state)
 	pw_eal_args_free(&a);
 }
 
+/* An lcore map of the operator's replaces podwall's "-l": several lcores on one CPU. */
+static void
+test_user_lcores_replace_l(void **state)
+{
+	struct fixture *f = *state;
+	struct pw_eal_args a;
+	char err[256];
+
+	set_hugepages(f, false, 0);
+	f->eal_extra[0] = str8;
+	f->cfg.eal_args = f->eal_extra;
+	f->cfg.nb_eal_args = 1;
+	assert_int_equal(pw_eal_args_build(&f->cfg, "podwall", &f->probe, &a, err, sizeof(err)), 0);
+	assert_int_equal(find_arg(&a, "-l"), -1);
+	assert_string_equal(a.argv[a.argc - 1], "--lcores=0@0,1@1,3@1");
+	pw_eal_args_free(&a);
+	f->eal_extra[0] = str9;
+	f->eal_extra[1] = str10;
+	f->cfg.nb_eal_args = 2;
+	assert_int_equal(pw_eal_args_build(&f->cfg, "podwall", &f->probe, &a, err, sizeof(err)), 0);
+	/* Once, the operator's: podwall pushed none. */
+	assert_int_equal(find_arg(&a, "-l"), a.argc - 2);
+	assert_string_equal(a.argv[a.argc - 1], "0,1,3");
+	pw_eal_args_free(&a);
+	/* Without one, podwall's own stays. */
+	f->eal_extra[0] = str7;
+	f->cfg.nb_eal_args = 1;
+	assert_int_equal(pw_eal_args_build(&f->cfg, "podwall", &f->probe, &a, err, sizeof(err)), 0);
+	assert_string_equal(a.argv[find_arg(&a, "-l") + 1], "0,1,3");
+	pw_eal_args_free(&a);
+}
+
 static void
 test_dev_names(void **state)
 {
@@ -249,6 +284,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_pci_with_hugepages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hugepages_on_but_unavailable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hugepages_off_and_user_args, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_user_lcores_replace_l, setup, teardown),
 		cmocka_unit_test(test_dev_names),
 	};
 
