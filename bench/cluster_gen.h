@@ -51,8 +51,9 @@ struct cg_stats {
 };
 
 /**
- * Generate a cluster into a new model. Deterministic for a given @p p.
- * @return 0 or -ENOMEM (or the model's -EINVAL, a generator bug).
+ * Generate a cluster into a new model. Deterministic for a given @p p. Exits the process
+ * when out of memory (bench code).
+ * @return 0, or the model's -EINVAL (a generator bug).
  */
 int cg_generate(const struct cg_params *p, struct pw_model **ret_model, struct cg_stats *st);
 

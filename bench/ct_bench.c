@@ -17,6 +17,8 @@
  *   nopolicy      no conntrack, snapshot without tables (policy source "none"): allow all
  *   pods          no conntrack, compiled snapshot, no policy: identity lookups, no ACL
  *   policy        no conntrack, the policies above: every packet classified by the ACL
+ *   syn-policy    the same on the first run's SYNs (both ends enforce: conntrack's first
+ *                 packets pay this classification, the rest is the table's cost)
  *   established   conntrack, a table of F flows (F = --flows, full), packets of random flows
  *                 in random order, half of them replies
  *   first         conntrack, a table of 2F holding F flows: the first packets (SYN) of F new
@@ -51,17 +53,19 @@ enum run {
 	RUN_NOPOLICY,
 	RUN_PODS,
 	RUN_POLICY,
+	RUN_POLICY_SYN,
 	RUN_ESTABLISHED,
 	RUN_FIRST,
 	RUN_MAX
 };
 
-static const char *const run_names[RUN_MAX] = { "nopolicy", "pods", "policy", "established",
-	"first" };
+static const char *const run_names[RUN_MAX] = { "nopolicy", "pods", "policy", "syn-policy",
+	"established", "first" };
 static const char *const run_desc[RUN_MAX] = {
 	"no conntrack, no policy (allow-all snapshot)",
 	"no conntrack, pods, no policy (lookups)",
 	"no conntrack, policy allows (ACL per packet)",
+	"no conntrack, policy, the first packets' SYNs",
 	"conntrack, established packets",
 	"conntrack, first packets (classify+insert)",
 };
@@ -108,7 +112,7 @@ usage(void)
 		"  --reps N    repetitions, medians reported (default 5, at most %d)\n"
 		"  --passes N  passes over the established packets per run (default 4)\n"
 		"  --huge      use hugepages (default: --no-huge -m MB, MB from --mem, 2048)\n"
-		"  --runs LIST some of nopolicy,pods,policy,established,first (default all)\n",
+		"  --runs LIST some of nopolicy,pods,policy,syn-policy,established,first\n",
 		MAX_REPS);
 	exit(2);
 }
@@ -128,6 +132,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 	};
 	unsigned int r;
 	bool any = false;
+	char *tok;
 	int c;
 
 	for (r = 0; r < RUN_MAX; r++)
@@ -154,9 +159,15 @@ parse_opts(int argc, char **argv, struct opts *o)
 			o->json = optarg;
 			break;
 		case 'R':
-			for (r = 0; r < RUN_MAX; r++) {
-				o->want[r] = strstr(optarg, run_names[r]) != NULL;
-				any |= o->want[r];
+			for (r = 0; r < RUN_MAX; r++)
+				o->want[r] = false;
+			for (tok = strtok(optarg, ","); tok != NULL; tok = strtok(NULL, ",")) {
+				for (r = 0; r < RUN_MAX && strcmp(tok, run_names[r]) != 0; r++)
+					;
+				if (r == RUN_MAX)
+					usage();
+				o->want[r] = true;
+				any = true;
 			}
 			if (!any)
 				usage();
@@ -372,6 +383,10 @@ one_rep(struct bench *b, const struct opts *o, unsigned int rep)
 		for (p = 0; p < o->passes; p++)
 			cyc += run(b, NULL, b->snap[r], b->est, o->flows);
 		b->cycles[r][rep] = (double)cyc / (double)n_est;
+	}
+	if (o->want[RUN_POLICY_SYN]) {
+		cyc = run(b, NULL, b->snap[RUN_POLICY], b->first + o->flows, o->flows);
+		b->cycles[RUN_POLICY_SYN][rep] = (double)cyc / (double)o->flows;
 	}
 
 	/* A full table of F flows, opened by their first packets (not measured). */

@@ -54,7 +54,7 @@ pr_print_table(const struct result *res, unsigned int nb)
 		printf("  %-28s %14s %14s %10s\n", "", "podwall", "naive per-IP", "ratio");
 		printf("  %-28s %14u %14s\n", "identities", in->nb_identities, "-");
 		printf("  %-28s %14u %14s\n", "policy rules", in->nb_rules, "-");
-		printf("  %-28s %14u %14s\n", "selector terms (sig. bits)", r->nb_terms, "-");
+		printf("  %-28s %14u %14s\n", "selector terms", r->nb_terms, "-");
 		printf("  %-28s %7u+%-6u %14" PRIu64 " %9.1fx\n", "ACL rules (v4+v6 | v4)",
 			in->nb_acl_rules4, in->nb_acl_rules6, r->nv_rules,
 			(double)r->nv_rules / RTE_MAX(1.0, (double)in->nb_acl_rules4));
@@ -123,6 +123,7 @@ columns(const struct result *r, unsigned int packets, struct col *c)
 	COL("identities", in->nb_identities, 0);
 	COL("policy_rules", in->nb_rules, 0);
 	COL("selector_terms", r->nb_terms, 0);
+	COL("named_ports", r->nb_named, 0);
 	COL("acl_rules4", in->nb_acl_rules4, 0);
 	COL("acl_rules6", in->nb_acl_rules6, 0);
 	COL("compile_ms", r->compile_ms, 2);

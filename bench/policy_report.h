@@ -19,7 +19,7 @@ struct result {
 	const char *node; /* NULL: every pod local */
 	struct cg_stats gen;
 	double gen_ms;
-	struct pw_snapshot_info info; /* of the median build */
+	struct pw_snapshot_info info; /* of the last build: counts and sizes are the same in each */
 	double compile_ms, acl_ms, total_ms, total_min, total_max;
 	double build_rss_mb, maxrss_mb;
 	double compile_rss_mb, aclbuild_rss_mb; /* the phases alone (one more build) */
