@@ -90,6 +90,7 @@ class Cluster:
         self.deployments = []  # (ns, dep dict, labels)
         self.nb_nodes = max(2, nb_pods // pods_per_node)
         self.node_fill = [0] * self.nb_nodes
+        self.free_ips = {}  # node -> addresses of deleted pods
         self.pod_seq = 0
         self.generate(nb_pods, nb_policies)
 
@@ -105,16 +106,28 @@ class Cluster:
 
     def next_ip(self, node):
         """A free address on @node's /24: 10.(64+n/256).(n%256).h (None when full)."""
+        if self.free_ips.get(node):
+            return self.free_ips[node].pop()
         if self.node_fill[node] >= 250:
             return None
         h = 2 + self.node_fill[node]
         self.node_fill[node] += 1
         return "10.%d.%d.%d" % (64 + node // 256, node % 256, h)
 
+    def node_has_room(self, node):
+        return bool(self.free_ips.get(node)) or self.node_fill[node] < 250
+
+    def release(self, pod):
+        """Give a deleted pod's address back to its node."""
+        node = int(pod["spec"]["nodeName"].split("-")[1])
+        self.free_ips.setdefault(node, []).append(pod["status"]["podIP"])
+
     def pod(self, ns, name, labels, dep, node=None):
         if node is None:
             node = self.rng.randrange(self.nb_nodes)
-            while self.node_fill[node] >= 250:
+            for _ in range(self.nb_nodes):
+                if self.node_has_room(node):
+                    break
                 node = (node + 1) % self.nb_nodes
         ip = self.next_ip(node)
         if dep is None:
@@ -314,21 +327,25 @@ class Status:
         self.conn.close()
 
 
-def write_config(pw, api, certs, token_file, memory_mb):
+def write_config(pw, api, certs, token_file, memory_mb, eal_extra=(), ports="pcap"):
     empty = pw.path("empty.pcap")
     with open(empty, "wb") as f:  # a pcap file header and no packet (Ethernet, snaplen 65535)
         f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+    if ports == "pcap":  # nothing to receive: the worker polls empty ports
+        devs = ['"net_pcap%d,rx_pcap=%s,tx_pcap=/dev/null"' % (i, empty) for i in (0, 1)]
+    else:
+        devs = ["net_ring0", "net_ring1"]
     with open(pw.config, "w") as f:
         f.write(
             "node_name: %s\n"
             "dpdk:\n"
-            "  eal_args: [\"--file-prefix=%s\", \"--log-level=pmd.*:notice\"]\n"
+            "  eal_args: %s\n"
             "  hugepages: auto\n"
             "  memory_mb: %d\n"
             "  mbufs: 4095\n"
             "ports:\n"
-            "  - name: a\n    device: \"net_pcap0,rx_pcap=%s,tx_pcap=/dev/null\"\n"
-            "  - name: b\n    device: \"net_pcap1,rx_pcap=%s,tx_pcap=/dev/null\"\n"
+            "  - name: a\n    device: %s\n"
+            "  - name: b\n    device: %s\n"
             "forwarding:\n  mode: wire\n"
             "workers:\n  lcores: [1]\n"
             "policy:\n"
@@ -338,7 +355,8 @@ def write_config(pw, api, certs, token_file, memory_mb):
             "  before_sync: fail-closed\n"
             "socket:\n  path: %s\n"
             "conntrack:\n  size: 65536\n" % (
-                NODE, pw.prefix, memory_mb, empty, empty, api.url, token_file, certs["ca.crt"],
+                NODE, json.dumps(["--file-prefix=" + pw.prefix, "--log-level=pmd.*:notice"] +
+                                 list(eal_extra)), memory_mb, devs[0], devs[1], api.url, token_file, certs["ca.crt"],
                 pw.sock))
 
 
@@ -446,7 +464,11 @@ class Bench:
         ns, dep, labels = self.rng.choice(self.cluster.deployments[2:])
         self.seq += 1
         name = "%s-%s-bench%05d" % (dep["app"], labels["pod-template-hash"], self.seq)
-        node = 1 if local else self.rng.randrange(2, self.cluster.nb_nodes)
+        node = 1 if local else self.rng.randrange(self.cluster.nb_nodes)
+        for _ in range(self.cluster.nb_nodes):
+            if local or (node != 1 and self.cluster.node_has_room(node)):
+                break
+            node = (node + 1) % self.cluster.nb_nodes
         pod = self.cluster.pod(ns, name, labels, dep, node=node)
         if pod["status"]["podIP"] is None:
             raise AssertionError("node-%d is full" % node)
@@ -472,6 +494,7 @@ class Bench:
                 m = pod["metadata"]
                 self.run("pod", "delete",
                          lambda: self.api.delete("pods", m["namespace"], m["name"]), pods(n))
+                self.cluster.release(pod)
         return n
 
     def single_policy(self, reps):
@@ -523,6 +546,9 @@ class Bench:
                         self.api.delete("pods", m["namespace"], m["name"])
                 kind = "delete"
             self.run("burst", kind, emit, lambda p, want=n: p["objects"]["pods"] == want)
+            if kind == "delete":
+                for pod in batch:
+                    self.cluster.release(pod)
 
 
 def table(results):
@@ -563,6 +589,10 @@ def main():
     ap.add_argument("--timeout", type=float, default=60.0, help="per change, seconds")
     ap.add_argument("--sync-timeout", type=float, default=240.0)
     ap.add_argument("--memory-mb", type=int, default=1024, help="daemon's DPDK memory")
+    ap.add_argument("--ports", choices=("pcap", "ring"), default="pcap",
+                    help="the daemon's two idle ports: net_pcap on empty captures, or net_ring")
+    ap.add_argument("--eal-arg", action="append", default=[],
+                    help="an extra EAL argument (repeat), e.g. --eal-arg=-d --eal-arg=PMD_DIR")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--json", help="write the raw samples here")
     ap.add_argument("--verbose", "-v", action="store_true")
@@ -592,7 +622,8 @@ def main():
         print("stand-in API server %s loaded in %.1f s" % (api.url, time.perf_counter() - t),
               flush=True)
         with Podwall("propbench") as pw:
-            write_config(pw, api, certs, token_file, args.memory_mb)
+            write_config(pw, api, certs, token_file, args.memory_mb, args.eal_arg,
+                         args.ports)
             t = time.perf_counter()
             pw.start(timeout=60)
             st = Status(pw.sock)

@@ -238,9 +238,11 @@ dp_params(struct pw_dp_params *p, bool conntrack)
 	p->fail_open = false;
 	p->drop_port = 2;
 	/* Stateful, as the daemon: replies of allowed connections pass. The capture is read
-	 * faster than any timeout, so the defaults never expire a flow mid-replay. */
+	 * faster than any timeout, so the defaults never expire a flow mid-replay; past 256k
+	 * flows the oldest idle ones are evicted rather than new ones dropped. */
 	p->ct_enabled = conntrack;
-	p->ct_size = 65536;
+	p->ct_size = 262144;
+	p->ct_evict = true;
 	p->ct_timeout_s[PW_DP_CT_TCP_SYN] = 30;
 	p->ct_timeout_s[PW_DP_CT_TCP_ESTABLISHED] = 86400;
 	p->ct_timeout_s[PW_DP_CT_TCP_FIN] = 30;
@@ -274,6 +276,7 @@ static json_t *
 summary_json(struct pw_dp *dp, const struct pw_policy_ctl *pc, uint64_t nb_frames)
 {
 	struct pw_port_counters in, allowed, denied;
+	struct pw_dp_ct_counters ct;
 	json_t *drops = json_object();
 	unsigned int r;
 
@@ -284,10 +287,13 @@ summary_json(struct pw_dp *dp, const struct pw_policy_ctl *pc, uint64_t nb_frame
 		if (in.drops[r] != 0)
 			json_object_set_new(drops, pw_drop_reason_name(r),
 				json_integer((json_int_t)in.drops[r]));
-	return json_pack("{s:I, s:I, s:I, s:o, s:o, s:I}", "frames", (json_int_t)nb_frames,
-		"allowed", (json_int_t)allowed.tx_packets, "denied", (json_int_t)denied.tx_packets,
-		"denied_by_reason", drops, "policies", pw_policy_ctl_hits_json(pc), "generation",
-		(json_int_t)pw_policy_ctl_generation(pc));
+	pw_dp_ct_counters(dp, 0, true, &ct);
+	return json_pack("{s:I, s:I, s:I, s:o, s:o, s:I, s:{s:b, s:I, s:I}}", "frames",
+		(json_int_t)nb_frames, "allowed", (json_int_t)allowed.tx_packets, "denied",
+		(json_int_t)denied.tx_packets, "denied_by_reason", drops, "policies",
+		pw_policy_ctl_hits_json(pc), "generation", (json_int_t)pw_policy_ctl_generation(pc),
+		"conntrack", "enabled", pw_dp_ct_enabled(dp), "flows", (json_int_t)ct.created,
+		"evicted", (json_int_t)ct.evicted);
 }
 
 /* The per-policy part of the summary: "ns/name  egress N  ingress N". */

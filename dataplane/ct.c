@@ -38,7 +38,7 @@ pw_ct_mem_size(uint32_t max_flows)
 	if (max_flows < PW_CT_MIN_FLOWS || nb == 0)
 		return 0;
 	return entries_offset() + (size_t)max_flows * sizeof(struct pw_ct_entry) +
-		(size_t)nb * sizeof(struct pw_ct_bucket);
+		(size_t)nb * sizeof(struct pw_ct_bucket) + (size_t)max_flows * sizeof(uint32_t);
 }
 
 struct pw_ct *
@@ -63,11 +63,12 @@ pw_ct_init(void *mem, const struct pw_ct_params *p)
 	ct->to = p->timeouts;
 	ct->entries = (struct pw_ct_entry *)((uint8_t *)mem + entries_offset());
 	ct->buckets = (struct pw_ct_bucket *)(ct->entries + p->max_flows);
+	ct->free_stack = (uint32_t *)(ct->buckets + nb);
 	ct->per_ms = p->max_flows / PW_CT_SWEEP_MS + 1;
 	/* The free stack hands out low handles first: a young table stays compact. */
 	for (i = 0; i < p->max_flows; i++)
-		ct->entries[i].next_free = i + 2 <= p->max_flows ? i + 2 : 0;
-	ct->free_head = 1;
+		ct->free_stack[i] = p->max_flows - i;
+	ct->nb_free = p->max_flows;
 	return ct;
 }
 
@@ -143,7 +144,9 @@ pw_ct_lookup_burst(const struct pw_ct *ct, const struct pw_ct_key *keys, const u
 		unsigned int m = sig_match(bk, hash_sig(ret_hash[i]));
 		uint32_t h = m != 0 ? bk->handle[__builtin_ctz(m)] : 0;
 
-		ret_handle[i] = h;
+		/* No candidate here and nothing stored past this bucket: a sure miss (a new
+		 * flow), which the next stage need not look for again. */
+		ret_handle[i] = h != 0 || bk->nb_past != 0 ? h : UINT32_MAX;
 		if (h != 0)
 			__builtin_prefetch(&ct->entries[h - 1]);
 	}
@@ -153,6 +156,10 @@ pw_ct_lookup_burst(const struct pw_ct *ct, const struct pw_ct_key *keys, const u
 		uint16_t i = pos[j];
 		uint32_t h = ret_handle[i];
 
+		if (h == UINT32_MAX) {
+			ret_handle[i] = 0;
+			continue;
+		}
 		if (h == 0 || !pw_ct_key_eq(&ct->entries[h - 1].key, &keys[i])) {
 			/* A signature collision, a later slot, or an entry stored past its home. */
 			h = pw_ct_find(ct, &keys[i], ret_hash[i]);
@@ -203,8 +210,7 @@ pw_ct_delete(struct pw_ct *ct, uint32_t h)
 	write_begin(e);
 	__atomic_store_n(&e->flags, 0, __ATOMIC_RELAXED);
 	write_end(e);
-	e->next_free = ct->free_head;
-	ct->free_head = h;
+	ct->free_stack[ct->nb_free++] = h;
 	ct->nb_used--;
 }
 
@@ -255,13 +261,12 @@ pw_ct_insert(struct pw_ct *ct, const struct pw_ct_key *k, uint64_t hash, uint8_t
 	struct pw_ct_entry *e;
 	uint32_t h, n;
 
-	if (ct->free_head == 0 && !reclaim(ct, now_ms)) {
+	if (ct->nb_free == 0 && !reclaim(ct, now_ms)) {
 		pw_ct_ctr_add(&ct->ctr.table_full, 1);
 		return 0;
 	}
-	h = ct->free_head;
+	h = ct->free_stack[--ct->nb_free];
 	e = &ct->entries[h - 1];
-	ct->free_head = e->next_free;
 	/* There is always room: the buckets hold 1.28 times max_flows. */
 	for (n = 0; n <= ct->bucket_mask; n++) {
 		struct pw_ct_bucket *bk = &ct->buckets[b];

@@ -9,7 +9,10 @@
  * Layout, in one block of memory sized at start (pw_ct_mem_size()):
  *  - entries: max_flows of 128 bytes (two cache lines, fetched together): line 0 holds what
  *    a lookup and a decision read (key, hash, state, generation, last seen), line 1 the
- *    per-flow counters. Free entries form a stack threaded through next_free.
+ *    per-flow counters.
+ *  - the free entries' handles, as a stack (4 bytes per flow): the entries the next inserts
+ *    will take are known ahead, so a burst of new flows prefetches them
+ *    (pw_ct_prefetch_free()).
  *  - buckets: an index over the entries, a power of two of 64-byte buckets of 8 slots
  *    (entry handle + 16-bit signature), at most 80% full. A key's home bucket is its hash;
  *    when the home is full the entry goes to the next bucket with room (linear probing by
@@ -64,10 +67,7 @@ struct pw_ct_entry {
 	uint16_t seq;	  /**< odd while the owner changes key or flags USED (pw_ct_read()) */
 	uint8_t state;	  /**< enum pw_ct_state */
 	uint8_t flags;	  /**< PW_CT_F_* */
-	union {
-		uint32_t next_free; /**< free entries: the next free handle, 0 = none */
-		uint32_t to_ms;	    /**< entries in use: idle timeout of their state */
-	};
+	uint32_t to_ms;	  /**< idle timeout of the state */
 	/* Line 1: counters, [0] original direction, [1] reply. */
 	uint64_t packets[2];
 	uint64_t bytes[2];
@@ -110,7 +110,7 @@ struct pw_ct {
 	uint64_t seed;
 	bool evict;
 	struct pw_ct_timeouts to;
-	uint32_t free_head; /**< handle of the first free entry, 0 = none */
+	uint32_t nb_free; /**< handles on free_stack */
 	uint32_t nb_used;
 	uint32_t cursor;       /**< next entry the expiry sweep visits */
 	uint32_t per_ms;       /**< entries the sweep owes per elapsed millisecond */
@@ -121,6 +121,7 @@ struct pw_ct {
 	struct pw_ct_counters ctr; /**< single writer: relaxed stores */
 	struct pw_ct_entry *entries;
 	struct pw_ct_bucket *buckets;
+	uint32_t *free_stack; /**< free handles; the next insert takes free_stack[nb_free - 1] */
 } __attribute__((aligned(128)));
 
 /** Bytes pw_ct_init() needs for @p max_flows flows (0 if too many). */
@@ -192,6 +193,20 @@ uint32_t pw_ct_insert(struct pw_ct *ct, const struct pw_ct_key *k, uint64_t hash
 
 /** Remove entry @p h (in use). Owner thread. */
 void pw_ct_delete(struct pw_ct *ct, uint32_t h);
+
+/** Prefetch, for writing, the entries the next @p n inserts will take. Owner thread. */
+static inline void
+pw_ct_prefetch_free(const struct pw_ct *ct, uint32_t n)
+{
+	uint32_t j;
+
+	for (j = 0; j < n && j < ct->nb_free; j++) {
+		const struct pw_ct_entry *e = &ct->entries[ct->free_stack[ct->nb_free - 1 - j] - 1];
+
+		__builtin_prefetch(e, 1);
+		__builtin_prefetch(&e->packets, 1);
+	}
+}
 
 /** Whether entry @p e has timed out at @p now_ms (wrap-safe). */
 static inline bool

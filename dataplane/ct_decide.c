@@ -3,10 +3,11 @@
  * The decision step with connection tracking, in four passes over a burst:
  *   1. keys: each IP packet's flow key (or, for an ICMP error, the quoted flow's key);
  *   2. lookup: all keys at once, pipelined (pw_ct_lookup_burst());
- *   3. plan: from what each entry says, which packets need the policy, and in which
- *      direction (their own for new flows, the original one for revalidations); all of them
- *      are then classified in one pw_decide_burst() call;
- *   4. apply, in packet order: create, revalidate, update or replace entries, set verdicts.
+ *   3. plan: packets of current entries (most packets) are decided right away; for the
+ *      others, from what each entry says, which need the policy and in which direction
+ *      (their own for new flows, the original one for revalidations); all of those are then
+ *      classified in one pw_decide_burst() call;
+ *   4. apply, in packet order: create, revalidate or replace entries, set verdicts.
  * Pass 3 plans one classification per flow: the first packet of a flow in the burst. Later
  * ones (a SYN-ACK behind its SYN in a replayed capture, a burst of one stream after a policy
  * change) are decided in pass 4 by the entry the first one created or revalidated.
@@ -28,6 +29,7 @@ enum planned {
 	PLAN_NONE = 0,
 	PLAN_OWN,  /* the packet itself: stateless, or first packet of a flow */
 	PLAN_ORIG, /* the flow's original direction: revalidation */
+	PLAN_DONE, /* decided in pass 3 already (a current entry, a related ICMP error) */
 };
 
 /* A packet's entry, as pass 4 sees it. */
@@ -161,6 +163,24 @@ update_entry(const struct pw_ct *ct, struct pw_ct_entry *e, const struct pw_pkt_
 	pw_ct_touch(e, reply ? 1 : 0, m->l3_len, now_ms);
 }
 
+/* A packet of a current entry (pass 3 or 4): counted for the entry's rules unless its own
+ * classification counted it, then dropped if the flow was revoked, else accounted. */
+static inline uint16_t
+decide_current(const struct pw_ct *ct, struct pw_ct_entry *e, const struct pw_pkt_meta *m, bool ab,
+	uint64_t *row, bool counted, uint32_t now_ms)
+{
+	if (!counted)
+		bump_hits(row, e);
+	if ((e->flags & PW_CT_F_DENIED) != 0) {
+		/* Refreshed, so that a revoked flow stays revoked while it keeps trying,
+		 * instead of timing out into a new flow. */
+		__atomic_store_n(&e->last_ms, now_ms, __ATOMIC_RELAXED);
+		return PW_DROP_POLICY_DENY;
+	}
+	update_entry(ct, e, m, ab, now_ms);
+	return 0;
+}
+
 /* Pass 1: keys, and the packets to look up. @return how many. */
 static uint16_t
 build_keys(const struct pw_pkt_meta *meta, const uint8_t *const *frames, const uint16_t *reason,
@@ -206,10 +226,15 @@ first_of_flow(struct pw_ct_scratch *cs, uint16_t i)
 	return true;
 }
 
-/* Pass 3: what to classify. @return how many metas are in cs->cmeta. */
+/* Pass 3: decide what the entries decide alone, and plan what to classify. Deciding a
+ * current entry's packets here, before pass 4 applies earlier packets of the burst, changes
+ * nothing: those earlier packets cannot change a current entry's verdict (a stale or timed
+ * out entry is stale or timed out for all its packets, which all wait for pass 4), except
+ * by a new SYN on a closed TCP flow, so closed flows wait too.
+ * @return how many metas are in cs->cmeta. */
 static uint16_t
-plan(const struct pw_ct *ct, const struct pw_snapshot *snap, const struct pw_pkt_meta *meta,
-	const uint16_t *reason, uint16_t nb, struct pw_ct_scratch *cs, uint32_t now_ms)
+plan(struct pw_ct *ct, const struct pw_snapshot *snap, const struct pw_pkt_meta *meta,
+	uint16_t *reason, uint16_t nb, struct pw_ct_scratch *cs, uint64_t *row, uint32_t now_ms)
 {
 	uint16_t i, k = 0;
 
@@ -218,7 +243,7 @@ plan(const struct pw_ct *ct, const struct pw_snapshot *snap, const struct pw_pkt
 		cs->stamp = 1;
 	}
 	for (i = 0; i < nb; i++) {
-		const struct pw_ct_entry *e;
+		struct pw_ct_entry *e;
 
 		if (reason[i] != 0 || !is_ip(&meta[i]))
 			continue;
@@ -226,12 +251,22 @@ plan(const struct pw_ct *ct, const struct pw_snapshot *snap, const struct pw_pkt
 			&ct->entries[cs->handle[i] - 1] :
 			NULL;
 		if (cs->kind[i] == PW_CT_KIND_ICMP_ERROR) {
-			if (related_ok(e, snap->generation, now_ms))
+			if (related_ok(e, snap->generation, now_ms)) {
+				cs->what[i] = PLAN_DONE;
 				continue;
+			}
 		} else if (cs->kind[i] != PW_CT_KIND_UNTRACKED) {
 			enum situation s = situation(e, &meta[i], snap->generation, now_ms);
 
 			cs->sit[i] = (uint8_t)s;
+			if (s == SIT_CURRENT &&
+				!(e->key.proto == PW_CT_PROTO_TCP &&
+					pw_ct_state_closed(e->state))) {
+				reason[i] = decide_current(
+					ct, e, &meta[i], cs->ab[i], row, false, now_ms);
+				cs->what[i] = PLAN_DONE;
+				continue;
+			}
 			if (s == SIT_CURRENT || !first_of_flow(cs, i))
 				continue;
 			if (s == SIT_STALE) {
@@ -269,9 +304,13 @@ pw_ct_decide_burst(struct pw_ct *ct, const struct pw_snapshot *snap, bool fail_o
 		NULL;
 	n = build_keys(meta, frames, reason, nb, cs);
 	pw_ct_lookup_burst(ct, cs->keys, cs->pos, n, cs->hash, cs->handle);
-	k = plan(ct, snap, meta, reason, nb, cs, now_ms);
-	if (k != 0)
+	k = plan(ct, snap, meta, reason, nb, cs, row, now_ms);
+	if (k != 0) {
+		/* Most classified packets open a flow: fetch the entries they will take while
+		 * the policy decides them. */
+		pw_ct_prefetch_free(ct, k);
 		classify(snap, fail_open, 0, k, cs, sc, worker);
+	}
 
 	for (i = 0; i < nb; i++) {
 		const struct pw_pkt_meta *m = &meta[i];
@@ -282,7 +321,7 @@ pw_ct_decide_burst(struct pw_ct *ct, const struct pw_snapshot *snap, bool fail_o
 		uint16_t v, at;
 		uint32_t h;
 
-		if (reason[i] != 0 || !is_ip(m))
+		if (reason[i] != 0 || !is_ip(m) || cs->what[i] == PLAN_DONE)
 			continue;
 		if (kind == PW_CT_KIND_UNTRACKED) {
 			reason[i] = cs->creason[cs->cls[i]];
@@ -358,17 +397,8 @@ pw_ct_decide_burst(struct pw_ct *ct, const struct pw_snapshot *snap, bool fail_o
 			/* fall through */
 		case SIT_CURRENT:
 			/* A packet with a classification of its own was counted by it. */
-			if (cs->what[i] == PLAN_NONE && !counted)
-				bump_hits(row, e);
-			if ((e->flags & PW_CT_F_DENIED) != 0) {
-				/* Refreshed, so that a revoked flow stays revoked while it
-				 * keeps trying, instead of timing out into a new flow. */
-				__atomic_store_n(&e->last_ms, now_ms, __ATOMIC_RELAXED);
-				reason[i] = PW_DROP_POLICY_DENY;
-			} else {
-				update_entry(ct, e, m, cs->ab[i], now_ms);
-				reason[i] = 0;
-			}
+			reason[i] = decide_current(ct, e, m, cs->ab[i], row,
+				counted || cs->what[i] != PLAN_NONE, now_ms);
 			break;
 		}
 	}

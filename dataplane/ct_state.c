@@ -91,18 +91,6 @@ pw_ct_orig_meta(const struct pw_ct_key *k, bool orig_ab, struct pw_pkt_meta *ret
 }
 
 enum pw_ct_state
-pw_ct_tcp_initial(uint8_t tcp_flags)
-{
-	if ((tcp_flags & (PW_TCP_SYN | PW_TCP_ACK)) == PW_TCP_SYN)
-		return PW_CT_ST_TCP_SYN_SENT;
-	if ((tcp_flags & (PW_TCP_SYN | PW_TCP_ACK)) == (PW_TCP_SYN | PW_TCP_ACK))
-		return PW_CT_ST_TCP_SYN_RECV;
-	if ((tcp_flags & PW_TCP_FIN) != 0)
-		return PW_CT_ST_TCP_FIN_WAIT;
-	return PW_CT_ST_TCP_ESTABLISHED;
-}
-
-enum pw_ct_state
 pw_ct_tcp_next(enum pw_ct_state st, bool reply, uint8_t tcp_flags)
 {
 	bool syn = (tcp_flags & PW_TCP_SYN) != 0;
@@ -141,37 +129,6 @@ pw_ct_tcp_next(enum pw_ct_state st, bool reply, uint8_t tcp_flags)
 	default:
 		/* A TCP flow never holds a non-TCP state; restart from what this packet says. */
 		return pw_ct_tcp_initial(tcp_flags);
-	}
-}
-
-enum pw_ct_timeout_class
-pw_ct_timeout_class(uint8_t proto, uint8_t st)
-{
-	switch (proto) {
-	case PW_CT_PROTO_TCP:
-		switch (st) {
-		case PW_CT_ST_TCP_SYN_SENT:
-		case PW_CT_ST_TCP_SYN_RECV:
-			return PW_CT_TO_TCP_SYN;
-		case PW_CT_ST_TCP_FIN_WAIT:
-		case PW_CT_ST_TCP_CLOSE_WAIT:
-		case PW_CT_ST_TCP_LAST_ACK:
-			return PW_CT_TO_TCP_FIN;
-		case PW_CT_ST_TCP_TIME_WAIT:
-		case PW_CT_ST_TCP_CLOSED:
-			return PW_CT_TO_TCP_CLOSED;
-		default:
-			return PW_CT_TO_TCP_ESTABLISHED;
-		}
-	case PW_CT_PROTO_UDP:
-		return PW_CT_TO_UDP;
-	case PW_CT_PROTO_SCTP:
-		return PW_CT_TO_SCTP;
-	case PW_CT_PROTO_ICMP:
-	case PW_CT_PROTO_ICMPV6:
-		return PW_CT_TO_ICMP;
-	default:
-		return PW_CT_TO_OTHER;
 	}
 }
 

@@ -246,7 +246,17 @@ pw_ct_tcp_is_syn(uint8_t tcp_flags)
  * for a SYN-ACK, FIN_WAIT for a FIN, ESTABLISHED for anything else (a connection picked up
  * mid-stream, after a restart). Callers do not create flows on a RST.
  */
-enum pw_ct_state pw_ct_tcp_initial(uint8_t tcp_flags);
+static inline enum pw_ct_state
+pw_ct_tcp_initial(uint8_t tcp_flags)
+{
+	if ((tcp_flags & (PW_TCP_SYN | PW_TCP_ACK)) == PW_TCP_SYN)
+		return PW_CT_ST_TCP_SYN_SENT;
+	if ((tcp_flags & (PW_TCP_SYN | PW_TCP_ACK)) == (PW_TCP_SYN | PW_TCP_ACK))
+		return PW_CT_ST_TCP_SYN_RECV;
+	if ((tcp_flags & PW_TCP_FIN) != 0)
+		return PW_CT_ST_TCP_FIN_WAIT;
+	return PW_CT_ST_TCP_ESTABLISHED;
+}
 
 /**
  * The next TCP state after a packet with @p tcp_flags, from the originator (@p reply false)
@@ -262,7 +272,36 @@ pw_ct_state_closed(uint8_t st)
 }
 
 /** The timeout class of a flow of protocol @p proto in state @p st. */
-enum pw_ct_timeout_class pw_ct_timeout_class(uint8_t proto, uint8_t st);
+static inline enum pw_ct_timeout_class
+pw_ct_timeout_class(uint8_t proto, uint8_t st)
+{
+	switch (proto) {
+	case PW_CT_PROTO_TCP:
+		switch (st) {
+		case PW_CT_ST_TCP_SYN_SENT:
+		case PW_CT_ST_TCP_SYN_RECV:
+			return PW_CT_TO_TCP_SYN;
+		case PW_CT_ST_TCP_FIN_WAIT:
+		case PW_CT_ST_TCP_CLOSE_WAIT:
+		case PW_CT_ST_TCP_LAST_ACK:
+			return PW_CT_TO_TCP_FIN;
+		case PW_CT_ST_TCP_TIME_WAIT:
+		case PW_CT_ST_TCP_CLOSED:
+			return PW_CT_TO_TCP_CLOSED;
+		default:
+			return PW_CT_TO_TCP_ESTABLISHED;
+		}
+	case PW_CT_PROTO_UDP:
+		return PW_CT_TO_UDP;
+	case PW_CT_PROTO_SCTP:
+		return PW_CT_TO_SCTP;
+	case PW_CT_PROTO_ICMP:
+	case PW_CT_PROTO_ICMPV6:
+		return PW_CT_TO_ICMP;
+	default:
+		return PW_CT_TO_OTHER;
+	}
+}
 
 /** Whether a flow last seen at @p last_ms has timed out at @p now_ms (wrap-safe). */
 static inline bool

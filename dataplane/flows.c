@@ -87,12 +87,11 @@ flow_matches(const struct pw_dp_flow_filter *f, const struct pw_dp_flow *fl)
 }
 
 static void
-to_flow(const struct pw_ct *ct, const struct pw_ct_entry *e, unsigned int w, uint32_t now_ms,
-	struct pw_dp_flow *ret)
+to_flow(const struct pw_ct_entry *e, unsigned int w, uint32_t now_ms, struct pw_dp_flow *ret)
 {
 	bool orig_ab = (e->flags & PW_CT_F_ORIG_AB) != 0;
 	uint32_t idle = now_ms - e->last_ms;
-	uint32_t to = ct->to.ms[pw_ct_timeout_class(e->key.proto, e->state)];
+	uint32_t to = e->to_ms;
 
 	memset(ret, 0, sizeof(*ret));
 	ret->worker = w;
@@ -136,7 +135,7 @@ pw_dp_flows(const struct pw_dp *dp, const struct pw_dp_flow_filter *filter, stru
 
 			if (!pw_ct_read(ct, i, &e))
 				continue;
-			to_flow(ct, &e, w, now_ms, &fl);
+			to_flow(&e, w, now_ms, &fl);
 			if (!flow_matches(filter, &fl))
 				continue;
 			if (n == max) {

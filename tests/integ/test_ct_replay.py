@@ -162,8 +162,9 @@ def run_case(name, objects):
             wrong = [i for i, (fr, ok, _) in enumerate(conv) if (fr in allowed) != ok]
             raise AssertionError("%s: frames %s decided wrongly" % (name, wrong))
         check(denied == [fr for fr, ok, _ in conv if not ok] and
-              summary["denied_by_reason"] == {"policy_deny": len(denied)},
-              "%s: %d frames, %d allowed (replies included), %d denied as policy_deny" %
+              summary["denied_by_reason"] == {"policy_deny": len(denied)} and
+              summary["conntrack"] == {"enabled": True, "flows": 5, "evicted": 0},
+              "%s: %d frames, %d allowed (replies included), %d denied as policy_deny, 5 flows" %
               (name, len(frames), len(allowed), len(denied)))
 
         # Without conntrack, the policy alone drops every reply.

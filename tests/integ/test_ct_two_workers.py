@@ -21,7 +21,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from pwtest import Podwall, check  # noqa: E402
+from pwtest import Podwall, check, telemetry  # noqa: E402
 from pwpkt import IP, TCP, Ether, rdpcap, wrpcap  # noqa: E402
 
 A, B = "10.40.0.1", "10.40.0.2"
@@ -81,6 +81,21 @@ def run(name, swap_replies):
         pw.start()
         stats = pw.wait_rx(2 * FLOWS)
         flows = pw.ctl_json("flows")
+        if not swap_replies:
+            # The socket command's bounds and filters.
+            one = pw.request('{"cmd": "flows", "limit": 1}')["result"]
+            bad = pw.request('{"cmd": "flows", "ip": "10.40.0.300"}')
+            port = pw.ctl_json("flows", "--ip", B, "--port", "41003")
+            tel = telemetry(pw.prefix, "/podwall/conntrack")
+            check(tel["enabled"] == 1 and tel["created"] == FLOWS and tel["active"] == FLOWS,
+                  "telemetry /podwall/conntrack: %d created, %d active" %
+                  (tel["created"], tel["active"]))
+            check(one["count"] == 1 and one["truncated"] and one["active"] == FLOWS and
+                  not bad["ok"] and bad["error"]["code"] == "bad_request" and
+                  port["count"] == 1 and port["flows"][0]["sport"] == 41003 and
+                  port["flows"][0]["src"] == A and port["flows"][0]["state"] == "syn_recv",
+                  "flows: limit truncates, a bad address is a bad_request, --ip/--port "
+                  "filter (originator a, state syn_recv)")
         pw.stop()
         to_a = rdpcap(pw.path("out_a0.pcap")) + rdpcap(pw.path("out_a1.pcap"))
         to_b = rdpcap(pw.path("out_b0.pcap")) + rdpcap(pw.path("out_b1.pcap"))

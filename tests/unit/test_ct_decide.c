@@ -320,6 +320,30 @@ test_replies_and_unsolicited(void **state)
 	free(mem);
 }
 
+/* Denied first packets in a burst with allowed ones create nothing. */
+static void
+test_mixed_burst(void **state)
+{
+	struct pw_snapshot *s = snap(true);
+	void *mem;
+	struct pw_ct *ct = make_ct(&mem, 1024);
+	const struct frame fr[5] = { TCP(1, 40000, 2, 80, S), TCP(2, 80, 1, 40000, SA),
+		TCP(2, 40001, 1, 80, S), TCP(2, 80, 1, 40002, SA), TCP(1, 40003, 2, 81, S) };
+	uint16_t r[5];
+
+	(void)state;
+	burst(ct, s, fr, 5, 1, r);
+	assert_int_equal(r[0], 0);
+	assert_int_equal(r[1], 0);
+	assert_int_equal(r[2], PW_DROP_POLICY_DENY);
+	assert_int_equal(r[3], PW_DROP_POLICY_DENY);
+	assert_int_equal(r[4], PW_DROP_POLICY_DENY);
+	assert_int_equal(ct->nb_used, 1);
+	assert_int_equal(ct->ctr.created, 1);
+	pw_snapshot_free(s);
+	free(mem);
+}
+
 static void
 test_icmp(void **state)
 {
@@ -494,6 +518,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_replies_and_unsolicited),
+		cmocka_unit_test(test_mixed_burst),
 		cmocka_unit_test(test_icmp),
 		cmocka_unit_test(test_revoke_and_regrant),
 		cmocka_unit_test(test_full_expiry_and_reuse),
