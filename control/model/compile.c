@@ -344,8 +344,12 @@ intern_sig(struct cctx *c, struct htab *ht, const struct vec *sig, uint32_t e, u
 	for (; ht->slots[s] != UINT32_MAX; s = (s + 1) & ht->mask) {
 		struct sigent *o = VEC_AT(&c->sigents, struct sigent, ht->slots[s]);
 
+		/* An empty signature (a pod no term selects) has no bits to compare, and no
+		 * pointer to pass to memcmp(). */
 		if (o->hash == h && o->len == len &&
-			memcmp(u32_at(&c->sigpool, o->off), bits, len * sizeof(*bits)) == 0) {
+			(len == 0 ||
+				memcmp(u32_at(&c->sigpool, o->off), bits, len * sizeof(*bits)) ==
+					0)) {
 			o->nb_pods++;
 			*ret = ht->slots[s];
 			return 0;
