@@ -68,42 +68,14 @@ on_reclaim(struct pw_evloop *loop, void *arg)
 	(void)pw_dp_reclaim(ctl->dp);
 }
 
+/* The manifests and Kubernetes sources share one policy controller. */
 static int
-start_manifests(struct pw_ctl *ctl, struct pw_evloop *loop)
-{
-	struct pw_policy_ctl_params pp = {
-		.node = ctl->cfg->node_name,
-		.manifests_dir = ctl->cfg->manifests_dir,
-		.loop = loop,
-		.dp = ctl->dp,
-		.nb_workers = pw_dp_nb_workers(ctl->dp),
-		.published = pw_ctl_published,
-		.arg = ctl,
-	};
-	char err[512];
-	int ret;
-
-	ret = pw_policy_ctl_create(&pp, &ctl->policy, err, sizeof(err));
-	if (ret != 0) {
-		PW_CTL_LOG(ERR, "policy source: %s", err);
-		return ret;
-	}
-	PW_CTL_LOG(INFO, "policy source: manifests in %s, watched; node %s",
-		ctl->cfg->manifests_dir, ctl->cfg->node_name);
-	/* A first build that fails leaves the dataplane in its before-sync state (fail-closed
-	 * or fail-open); the watch goes on and the next good edit publishes. */
-	if (pw_policy_ctl_sync_now(ctl->policy, err, sizeof(err)) != 0)
-		PW_CTL_LOG(ERR, "first policy build failed (%s): %s",
-			ctl->cfg->before_sync == PW_BEFORE_SYNC_FAIL_OPEN ? "fail-open" :
-									    "fail-closed",
-			err);
-	return 0;
-}
-
-static int
-start_kubernetes(struct pw_ctl *ctl, struct pw_evloop *loop)
+start_policy_ctl(struct pw_ctl *ctl, struct pw_evloop *loop)
 {
 	const struct pw_config *cfg = ctl->cfg;
+	const char *before =
+		cfg->before_sync == PW_BEFORE_SYNC_FAIL_OPEN ? "fail-open" : "fail-closed";
+	bool k8s = cfg->source_type == PW_SOURCE_KUBERNETES;
 	struct pw_k8s_params kp = {
 		.server = cfg->k8s_server,
 		.kubeconfig = cfg->k8s_kubeconfig,
@@ -113,7 +85,8 @@ start_kubernetes(struct pw_ctl *ctl, struct pw_evloop *loop)
 	};
 	struct pw_policy_ctl_params pp = {
 		.node = cfg->node_name,
-		.k8s = &kp,
+		.manifests_dir = cfg->manifests_dir,
+		.k8s = k8s ? &kp : NULL,
 		.loop = loop,
 		.dp = ctl->dp,
 		.nb_workers = pw_dp_nb_workers(ctl->dp),
@@ -125,14 +98,24 @@ start_kubernetes(struct pw_ctl *ctl, struct pw_evloop *loop)
 
 	ret = pw_policy_ctl_create(&pp, &ctl->policy, err, sizeof(err));
 	if (ret != 0) {
-		PW_CTL_LOG(ERR, "policy source: kubernetes: %s", err);
+		PW_CTL_LOG(
+			ERR, "policy source %s: %s", pw_policy_source_name(cfg->source_type), err);
 		return ret;
 	}
-	/* Until the first full sync the dataplane is in its before-sync state. */
-	PW_CTL_LOG(INFO, "policy source: kubernetes API %s; node %s; %s until the first sync",
-		cfg->k8s_server != NULL ? cfg->k8s_server : "(kubeconfig or in-cluster)",
-		cfg->node_name,
-		cfg->before_sync == PW_BEFORE_SYNC_FAIL_OPEN ? "fail-open" : "fail-closed");
+	if (k8s) {
+		/* Until the first full sync the dataplane is in its before-sync state. */
+		PW_CTL_LOG(INFO,
+			"policy source: kubernetes API %s; node %s; %s until the first sync",
+			cfg->k8s_server != NULL ? cfg->k8s_server : "(kubeconfig or in-cluster)",
+			cfg->node_name, before);
+		return 0;
+	}
+	PW_CTL_LOG(INFO, "policy source: manifests in %s, watched; node %s", cfg->manifests_dir,
+		cfg->node_name);
+	/* A first build that fails leaves the dataplane in its before-sync state; the watch
+	 * goes on and the next good edit publishes. */
+	if (pw_policy_ctl_sync_now(ctl->policy, err, sizeof(err)) != 0)
+		PW_CTL_LOG(ERR, "first policy build failed (%s): %s", before, err);
 	return 0;
 }
 
@@ -143,10 +126,8 @@ start_policy_source(struct pw_ctl *ctl, struct pw_evloop *loop)
 	case PW_SOURCE_NONE:
 		PW_CTL_LOG(INFO, "policy source: none; publishing an allow-all table");
 		return pw_ctl_publish_allow_all(ctl);
-	case PW_SOURCE_MANIFESTS:
-		return start_manifests(ctl, loop);
 	default:
-		return start_kubernetes(ctl, loop);
+		return start_policy_ctl(ctl, loop);
 	}
 }
 
