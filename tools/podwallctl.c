@@ -26,6 +26,9 @@
 
 #include "podwall/pw_proto.h"
 
+#include "ctl_render.h"
+#include "ctl_table.h"
+
 #define EXIT_DAEMON_ERROR 1
 #define EXIT_USAGE 2
 #define EXIT_CONNECT 3
@@ -46,441 +49,6 @@ struct command {
 	/* Print the result; NULL prints it as JSON. */
 	void (*render)(json_t *result);
 };
-
-/* Tables. */
-
-struct table {
-	size_t nb_cols;
-	const char *const *headers;
-	const bool *right; /* right-align this column (numbers) */
-	char **cells;	   /* nb_rows * nb_cols strings */
-	size_t nb_rows;
-	size_t cap_rows;
-};
-
-static void *
-xrealloc(void *p, size_t size)
-{
-	p = realloc(p, size);
-	if (p == NULL) {
-		fprintf(stderr, "podwallctl: out of memory\n");
-		exit(EXIT_FAILURE);
-	}
-	return p;
-}
-
-static char *
-xstrdup(const char *s)
-{
-	return strcpy(xrealloc(NULL, strlen(s) + 1), s);
-}
-
-static void
-table_init(struct table *t, size_t nb_cols, const char *const *headers, const bool *right)
-{
-	memset(t, 0, sizeof(*t));
-	t->nb_cols = nb_cols;
-	t->headers = headers;
-	t->right = right;
-}
-
-/* Append a row of nb_cols strings (copied). */
-static void
-table_add(struct table *t, const char *const *vals)
-{
-	size_t i;
-
-	if (t->nb_rows == t->cap_rows) {
-		t->cap_rows = t->cap_rows == 0 ? 16 : t->cap_rows * 2;
-		t->cells = xrealloc(t->cells, t->cap_rows * t->nb_cols * sizeof(*t->cells));
-	}
-	for (i = 0; i < t->nb_cols; i++)
-		t->cells[t->nb_rows * t->nb_cols + i] = xstrdup(vals[i]);
-	t->nb_rows++;
-}
-
-static void
-print_row(const struct table *t, const size_t *widths, const char *const *vals)
-{
-	size_t i;
-
-	for (i = 0; i < t->nb_cols; i++) {
-		bool last = i + 1 == t->nb_cols;
-		int w = (int)widths[i];
-
-		if (t->right[i])
-			printf("%*s", w, vals[i]);
-		else
-			printf("%-*s", last ? 0 : w, vals[i]);
-		printf(last ? "\n" : "  ");
-	}
-}
-
-/* Print with columns as wide as their widest cell, then free the rows. */
-static void
-table_print(struct table *t)
-{
-	size_t *widths = xrealloc(NULL, t->nb_cols * sizeof(*widths));
-	size_t r, i;
-
-	for (i = 0; i < t->nb_cols; i++)
-		widths[i] = strlen(t->headers[i]);
-	for (r = 0; r < t->nb_rows; r++) {
-		for (i = 0; i < t->nb_cols; i++) {
-			size_t len = strlen(t->cells[r * t->nb_cols + i]);
-
-			if (len > widths[i])
-				widths[i] = len;
-		}
-	}
-	print_row(t, widths, t->headers);
-	for (r = 0; r < t->nb_rows; r++)
-		print_row(t, widths, (const char *const *)&t->cells[r * t->nb_cols]);
-	for (r = 0; r < t->nb_rows * t->nb_cols; r++)
-		free(t->cells[r]);
-	free(t->cells);
-	free(widths);
-	t->cells = NULL;
-	t->nb_rows = 0;
-	t->cap_rows = 0;
-}
-
-/* Field formatting: every helper prints "-" for a missing or mistyped field. */
-
-#define FIELD_LEN 64
-
-static const char *
-fmt_json(char *buf, json_t *v)
-{
-	if (json_is_integer(v))
-		snprintf(buf, FIELD_LEN, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-	else if (json_is_real(v))
-		snprintf(buf, FIELD_LEN, "%.1f", json_real_value(v));
-	else if (json_is_string(v))
-		snprintf(buf, FIELD_LEN, "%s", json_string_value(v));
-	else if (json_is_boolean(v))
-		snprintf(buf, FIELD_LEN, "%s", json_is_true(v) ? "yes" : "no");
-	else
-		snprintf(buf, FIELD_LEN, "-");
-	return buf;
-}
-
-static const char *
-fmt_field(char *buf, json_t *obj, const char *key)
-{
-	return fmt_json(buf, json_object_get(obj, key));
-}
-
-/* Sum of the counters in a {"reason": n} object, or "-" when there is none. */
-static const char *
-fmt_drop_sum(char *buf, json_t *drops)
-{
-	json_int_t sum = 0;
-	const char *key;
-	json_t *v;
-
-	if (!json_is_object(drops))
-		return strcpy(buf, "-");
-	json_object_foreach (drops, key, v) {
-		if (json_is_integer(v))
-			sum += json_integer_value(v);
-	}
-	snprintf(buf, FIELD_LEN, "%" JSON_INTEGER_FORMAT, sum);
-	return buf;
-}
-
-static const char *
-fmt_uptime(char *buf, json_t *v)
-{
-	json_int_t s;
-
-	if (!json_is_number(v) || json_number_value(v) < 0)
-		return strcpy(buf, "-");
-	s = (json_int_t)json_number_value(v);
-	if (s >= 86400)
-		snprintf(buf, FIELD_LEN, "%" JSON_INTEGER_FORMAT "d %02d:%02d:%02d", s / 86400,
-			(int)(s % 86400 / 3600), (int)(s % 3600 / 60), (int)(s % 60));
-	else
-		snprintf(buf, FIELD_LEN, "%02d:%02d:%02d", (int)(s / 3600), (int)(s % 3600 / 60),
-			(int)(s % 60));
-	return buf;
-}
-
-static const char *
-fmt_link(char *buf, json_t *link)
-{
-	json_t *up = json_object_get(link, "up");
-	json_t *speed = json_object_get(link, "speed_mbps");
-	json_t *duplex = json_object_get(link, "duplex");
-	int n;
-
-	if (!json_is_boolean(up))
-		return strcpy(buf, "-");
-	if (json_is_false(up))
-		return strcpy(buf, "down");
-	n = snprintf(buf, FIELD_LEN, "up");
-	if (json_is_integer(speed) && json_integer_value(speed) > 0) {
-		json_int_t mbps = json_integer_value(speed);
-
-		if (mbps % 1000 == 0)
-			n += snprintf(buf + n, (size_t)(FIELD_LEN - n),
-				" %" JSON_INTEGER_FORMAT "G", mbps / 1000);
-		else
-			n += snprintf(buf + n, (size_t)(FIELD_LEN - n),
-				" %" JSON_INTEGER_FORMAT "M", mbps);
-	}
-	if (json_is_string(duplex) && n < FIELD_LEN)
-		snprintf(buf + n, (size_t)(FIELD_LEN - n), " %s", json_string_value(duplex));
-	return buf;
-}
-
-/* "rx/tx" queue counts. */
-static const char *
-fmt_queues(char *buf, json_t *port)
-{
-	char rx[FIELD_LEN], tx[FIELD_LEN];
-
-	if (json_object_get(port, "rx_queues") == NULL &&
-		json_object_get(port, "tx_queues") == NULL)
-		return strcpy(buf, "-");
-	fmt_field(rx, port, "rx_queues");
-	fmt_field(tx, port, "tx_queues");
-	snprintf(buf, FIELD_LEN, "%.20s/%.20s", rx, tx);
-	return buf;
-}
-
-/* The lcore's rx queues as "port:queue" pairs. */
-static const char *
-fmt_rx_list(char *buf, size_t size, json_t *rx)
-{
-	size_t i, len = 0;
-	json_t *q;
-
-	if (!json_is_array(rx) || json_array_size(rx) == 0)
-		return strcpy(buf, "-");
-	buf[0] = '\0';
-	json_array_foreach (rx, i, q) {
-		char port[FIELD_LEN], queue[FIELD_LEN];
-		int n = snprintf(buf + len, size - len, "%s%.20s:%.20s", i > 0 ? "," : "",
-			fmt_field(port, q, "port"), fmt_field(queue, q, "queue"));
-
-		if (n < 0 || (size_t)n >= size - len)
-			break;
-		len += (size_t)n;
-	}
-	return buf;
-}
-
-static void
-print_kv(const char *key, const char *val)
-{
-	printf("%-19s %s\n", key, val);
-}
-
-/* Renderers. */
-
-static void
-render_json(json_t *result)
-{
-	char *s = json_dumps(result, JSON_INDENT(2) | JSON_ENCODE_ANY);
-
-	if (s != NULL) {
-		printf("%s\n", s);
-		free(s);
-	}
-}
-
-static void
-render_status(json_t *r)
-{
-	static const char *const port_hdr[] = { "ID", "NAME", "DRIVER", "ROLE", "LINK", "MAC",
-		"QUEUES" };
-	static const bool port_right[] = { true, false, false, false, false, false, false };
-	static const char *const lcore_hdr[] = { "LCORE", "ROLE", "WORKER", "RX QUEUES" };
-	static const bool lcore_right[] = { true, false, true, false };
-	json_t *policy = json_object_get(r, "policy");
-	char b[8][FIELD_LEN], rx[512];
-	struct table t;
-	size_t i;
-	json_t *e;
-
-	if (!json_is_object(r)) {
-		render_json(r);
-		return;
-	}
-	print_kv("version:", fmt_field(b[0], r, "version"));
-	print_kv("node:", fmt_field(b[0], r, "node"));
-	print_kv("pid:", fmt_field(b[0], r, "pid"));
-	print_kv("uptime:", fmt_uptime(b[0], json_object_get(r, "uptime_s")));
-	print_kv("forwarding:", fmt_field(b[0], r, "forwarding"));
-	print_kv("burst size:", fmt_field(b[0], r, "burst_size"));
-	print_kv("hugepages:", fmt_field(b[0], r, "hugepages"));
-	print_kv("policy source:", fmt_field(b[0], policy, "source"));
-	print_kv("policy sync:", fmt_field(b[0], policy, "sync_state"));
-	print_kv("before sync:", fmt_field(b[0], policy, "before_sync"));
-	print_kv("policy generation:", fmt_field(b[0], policy, "generation"));
-	print_kv("last sync age (s):", fmt_field(b[0], policy, "last_sync_age_s"));
-
-	printf("\n");
-	table_init(&t, 7, port_hdr, port_right);
-	json_array_foreach (json_object_get(r, "ports"), i, e) {
-		const char *row[] = {
-			fmt_field(b[0], e, "id"),
-			fmt_field(b[1], e, "name"),
-			fmt_field(b[2], e, "driver"),
-			fmt_field(b[3], e, "role"),
-			fmt_link(b[4], json_object_get(e, "link")),
-			fmt_field(b[5], e, "mac"),
-			fmt_queues(b[6], e),
-		};
-
-		table_add(&t, row);
-	}
-	table_print(&t);
-
-	printf("\n");
-	table_init(&t, 4, lcore_hdr, lcore_right);
-	json_array_foreach (json_object_get(r, "lcores"), i, e) {
-		const char *row[] = {
-			fmt_field(b[0], e, "lcore"),
-			fmt_field(b[1], e, "role"),
-			fmt_field(b[2], e, "worker"),
-			fmt_rx_list(rx, sizeof(rx), json_object_get(e, "rx")),
-		};
-
-		table_add(&t, row);
-	}
-	table_print(&t);
-}
-
-/* The "conntrack" section of stats, when the daemon sends one. */
-static void
-render_ct_counters(json_t *ct)
-{
-	static const char *const keys[] = { "active", "created", "expired", "evicted", "table_full",
-		"revalidated", "revoked" };
-	char b[FIELD_LEN];
-	size_t i;
-
-	if (!json_is_object(ct))
-		return;
-	if (json_is_false(json_object_get(ct, "enabled"))) {
-		printf("\nconnection tracking: off\n");
-		return;
-	}
-	printf("\nconnection tracking (capacity %s flows):\n", fmt_field(b, ct, "capacity"));
-	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		printf("  %-24s %s\n", keys[i], fmt_field(b, ct, keys[i]));
-}
-
-static void
-render_stats(json_t *r)
-{
-	static const char *const port_hdr[] = { "PORT", "RX PKTS", "RX BYTES", "TX PKTS",
-		"TX BYTES", "DROPPED" };
-	static const bool port_right[] = { false, true, true, true, true, true };
-	static const char *const lcore_hdr[] = { "LCORE", "RX PKTS", "TX PKTS", "DROPPED",
-		"CYCLES/PKT" };
-	static const bool lcore_right[] = { true, true, true, true, true };
-	json_t *totals = json_object_get(r, "totals");
-	json_t *drops = json_object_get(r, "drops");
-	char b[6][FIELD_LEN];
-	struct table t;
-	const char *key;
-	bool any = false;
-	size_t i;
-	json_t *e;
-
-	if (!json_is_object(r)) {
-		render_json(r);
-		return;
-	}
-	table_init(&t, 6, port_hdr, port_right);
-	json_array_foreach (json_object_get(r, "ports"), i, e) {
-		const char *row[] = {
-			fmt_field(b[0], e, "name"),
-			fmt_field(b[1], e, "rx_packets"),
-			fmt_field(b[2], e, "rx_bytes"),
-			fmt_field(b[3], e, "tx_packets"),
-			fmt_field(b[4], e, "tx_bytes"),
-			fmt_drop_sum(b[5], json_object_get(e, "drops")),
-		};
-
-		table_add(&t, row);
-	}
-	if (json_is_object(totals)) {
-		const char *row[] = {
-			"total",
-			fmt_field(b[1], totals, "rx_packets"),
-			fmt_field(b[2], totals, "rx_bytes"),
-			fmt_field(b[3], totals, "tx_packets"),
-			fmt_field(b[4], totals, "tx_bytes"),
-			fmt_field(b[5], totals, "dropped"),
-		};
-
-		table_add(&t, row);
-	}
-	table_print(&t);
-
-	printf("\n");
-	table_init(&t, 5, lcore_hdr, lcore_right);
-	json_array_foreach (json_object_get(r, "lcores"), i, e) {
-		const char *row[] = {
-			fmt_field(b[0], e, "lcore"),
-			fmt_field(b[1], e, "rx_packets"),
-			fmt_field(b[2], e, "tx_packets"),
-			fmt_drop_sum(b[3], json_object_get(e, "drops")),
-			fmt_field(b[4], e, "cycles_per_packet"),
-		};
-
-		table_add(&t, row);
-	}
-	table_print(&t);
-
-	printf("\ndrop reasons:\n");
-	json_object_foreach (drops, key, e) {
-		/* The daemon sends non-zero reasons only; filter anyway for older daemons. */
-		if (json_is_integer(e) && json_integer_value(e) == 0)
-			continue;
-		printf("  %-24s %s\n", key, fmt_json(b[0], e));
-		any = true;
-	}
-	if (!any)
-		printf("  %s\n", json_is_object(drops) ? "none" : "-");
-	render_ct_counters(json_object_get(r, "conntrack"));
-}
-
-static void
-render_done(json_t *result)
-{
-	(void)result;
-	printf("counters reset\n");
-}
-
-static void
-render_help(json_t *r)
-{
-	json_t *cmds = json_object_get(r, "commands");
-	size_t i, width = 0;
-	json_t *c;
-
-	if (!json_is_array(cmds)) {
-		render_json(r);
-		return;
-	}
-	json_array_foreach (cmds, i, c) {
-		size_t len = strlen(json_string_value(json_object_get(c, "cmd")) ?: "-");
-
-		if (len > width)
-			width = len;
-	}
-	printf("daemon commands:\n");
-	json_array_foreach (cmds, i, c) {
-		printf("  %-*s  %s\n", (int)width,
-			json_string_value(json_object_get(c, "cmd")) ?: "-",
-			json_string_value(json_object_get(c, "help")) ?: "");
-	}
-}
 
 /* Request builders. */
 
@@ -509,7 +77,7 @@ build_raw(const struct command *cmd, int argc, char **argv)
 		fprintf(stderr, "podwallctl: raw: the request must be one line\n");
 		return NULL;
 	}
-	return xstrdup(argv[0]);
+	return ctl_xstrdup(argv[0]);
 }
 
 /* explain --from IP --to IP [--proto P] [--port N] */
@@ -551,66 +119,6 @@ usage:
 	return NULL;
 }
 
-static void
-render_explain_dir(const char *dir, json_t *d)
-{
-	const char *pod = json_string_value(json_object_get(d, "pod"));
-	const char *pol = json_string_value(json_object_get(d, "policy"));
-
-	printf("  %-7s at %-30s %-7s %s", dir, pod != NULL ? pod : "(not a pod)",
-		json_is_true(json_object_get(d, "allowed")) ? "allowed" : "DENIED",
-		json_string_value(json_object_get(d, "decision")) ?: "-");
-	if (pol != NULL)
-		printf(": %s %s", pol, json_string_value(json_object_get(d, "rule")) ?: "");
-	if (!json_is_true(json_object_get(d, "allowed"))) {
-		json_t *by = json_object_get(d, "isolated_by"), *v;
-		size_t i;
-
-		printf(" (isolated by");
-		json_array_foreach (by, i, v)
-			printf("%s %s", i == 0 ? "" : ",", json_string_value(v));
-		printf(")");
-	}
-	printf("\n");
-}
-
-static void
-render_explain(json_t *r)
-{
-	printf("%s (generation %" JSON_INTEGER_FORMAT ")\n",
-		json_is_true(json_object_get(r, "allowed")) ? "ALLOWED" : "DENIED",
-		json_integer_value(json_object_get(r, "generation")));
-	render_explain_dir("egress", json_object_get(r, "egress"));
-	render_explain_dir("ingress", json_object_get(r, "ingress"));
-}
-
-static void
-render_policies(json_t *r)
-{
-	static const char *const headers[] = { "POLICY", "EGRESS", "INGRESS", "DENIED" };
-	static const bool right[] = { false, true, true, true };
-	const char *name;
-	struct table t;
-	json_t *v;
-
-	table_init(&t, 4, headers, right);
-	json_object_foreach (r, name, v) {
-		char e[32], i[32], d[32];
-		const char *row[4] = { name, e, i, d };
-
-		snprintf(e, sizeof(e), "%" JSON_INTEGER_FORMAT,
-			json_integer_value(json_object_get(v, "egress")));
-		snprintf(i, sizeof(i), "%" JSON_INTEGER_FORMAT,
-			json_integer_value(json_object_get(v, "ingress")));
-		snprintf(d, sizeof(d), "%" JSON_INTEGER_FORMAT,
-			json_integer_value(json_object_get(v, "denied")));
-		table_add(&t, row);
-	}
-	if (t.nb_rows == 0)
-		printf("no policy has decided a packet on the live table\n");
-	table_print(&t);
-}
-
 /* flows [--ip IP] [--port N] [--limit N] */
 static char *
 build_flows(const struct command *cmd, int argc, char **argv)
@@ -646,94 +154,20 @@ usage:
 	return NULL;
 }
 
-/* "10.0.0.1:80", "[fd00::1]:80", or the address alone for a protocol without ports. */
-static const char *
-fmt_end(char *buf, json_t *f, const char *ip_key, const char *port_key, bool ports)
-{
-	const char *ip = json_string_value(json_object_get(f, ip_key));
-	json_int_t port = json_integer_value(json_object_get(f, port_key));
-
-	if (ip == NULL)
-		return strcpy(buf, "-");
-	if (!ports)
-		snprintf(buf, FIELD_LEN, "%s", ip);
-	else if (strchr(ip, ':') != NULL)
-		snprintf(buf, FIELD_LEN, "[%s]:%" JSON_INTEGER_FORMAT, ip, port);
-	else
-		snprintf(buf, FIELD_LEN, "%s:%" JSON_INTEGER_FORMAT, ip, port);
-	return buf;
-}
-
-static const char *
-fmt_pair(char *buf, json_t *o)
-{
-	snprintf(buf, FIELD_LEN, "%" JSON_INTEGER_FORMAT "/%" JSON_INTEGER_FORMAT,
-		json_integer_value(json_object_get(o, "orig")),
-		json_integer_value(json_object_get(o, "reply")));
-	return buf;
-}
-
-static void
-render_flows(json_t *r)
-{
-	static const char *const headers[] = { "WORKER", "PROTO", "ORIGINATOR", "RESPONDER",
-		"STATE", "PKTS >/<", "BYTES >/<", "IDLE S", "EXPIRES S" };
-	static const bool right[] = { true, false, false, false, false, true, true, true, true };
-	char b[9][FIELD_LEN];
-	struct table t;
-	size_t i;
-	json_t *f;
-
-	if (json_is_false(json_object_get(r, "enabled"))) {
-		printf("connection tracking is off (conntrack.enabled: false)\n");
-		return;
-	}
-	table_init(&t, 9, headers, right);
-	json_array_foreach (json_object_get(r, "flows"), i, f) {
-		const char *proto = json_string_value(json_object_get(f, "proto"));
-		bool ports = proto != NULL &&
-			(strcmp(proto, "tcp") == 0 || strcmp(proto, "udp") == 0 ||
-				strcmp(proto, "sctp") == 0);
-		const char *row[9];
-
-		row[0] = fmt_field(b[0], f, "worker");
-		row[1] = fmt_field(b[1], f, "proto");
-		row[2] = fmt_end(b[2], f, "src", "sport", ports);
-		row[3] = fmt_end(b[3], f, "dst", "dport", ports);
-		if (json_is_true(json_object_get(f, "revoked")))
-			snprintf(b[4], FIELD_LEN, "%s,REVOKED",
-				json_string_value(json_object_get(f, "state")) ?: "-");
-		else
-			fmt_field(b[4], f, "state");
-		row[4] = b[4];
-		row[5] = fmt_pair(b[5], json_object_get(f, "packets"));
-		row[6] = fmt_pair(b[6], json_object_get(f, "bytes"));
-		row[7] = fmt_field(b[7], f, "idle_s");
-		row[8] = fmt_field(b[8], f, "expires_s");
-		table_add(&t, row);
-	}
-	table_print(&t);
-	printf("%s flows shown, %s active, capacity %s%s\n", fmt_field(b[0], r, "count"),
-		fmt_field(b[1], r, "active"), fmt_field(b[2], r, "capacity"),
-		json_is_true(json_object_get(r, "truncated")) ?
-			" (truncated: narrow with --ip/--port, or raise --limit up to 1000)" :
-			"");
-}
-
 static const struct command commands[] = {
 	{ "status", "", "show version, ports, lcores and policy state", 0, 0, build_simple,
-		render_status },
-	{ "stats", "", "show packet and drop counters", 0, 0, build_simple, render_stats },
-	{ "stats-reset", "", "zero the counters", 0, 0, build_simple, render_done },
-	{ "help", "", "list the daemon's commands", 0, 0, build_simple, render_help },
+		ctl_render_status },
+	{ "stats", "", "show packet and drop counters", 0, 0, build_simple, ctl_render_stats },
+	{ "stats-reset", "", "zero the counters", 0, 0, build_simple, ctl_render_done },
+	{ "help", "", "list the daemon's commands", 0, 0, build_simple, ctl_render_help },
 	{ "explain", "--from IP --to IP --proto P [--port N]",
 		"which policy and rule decide a flow, per direction", 4, 8, build_explain,
-		render_explain },
+		ctl_render_explain },
 	{ "policies", "", "packets each policy allowed or denied on the live table", 0, 0,
-		build_simple, render_policies },
+		build_simple, ctl_render_policies },
 	{ "flows", "[--ip IP] [--port N] [--limit N]",
 		"tracked connections (at most 1000 shown), filtered by either end", 0, 6,
-		build_flows, render_flows },
+		build_flows, ctl_render_flows },
 	{ "raw", "JSON", "send a raw request line, print the result as JSON", 1, 1, build_raw,
 		NULL },
 };
@@ -863,7 +297,7 @@ static char *
 recv_line(int fd, double deadline, int *ret_err)
 {
 	size_t len = 0, cap = 65536;
-	char *buf = xrealloc(NULL, cap);
+	char *buf = ctl_xrealloc(NULL, cap);
 
 	for (;;) {
 		char *nl = len > 0 ? memchr(buf, '\n', len) : NULL;
@@ -880,7 +314,7 @@ recv_line(int fd, double deadline, int *ret_err)
 				break;
 			}
 			cap *= 2;
-			buf = xrealloc(buf, cap);
+			buf = ctl_xrealloc(buf, cap);
 		}
 		n = recv(fd, buf + len, cap - len - 1, 0);
 		if (n > 0) {
@@ -952,7 +386,7 @@ handle_reply(const struct command *cmd, const char *line, const char *path, bool
 	}
 	if (status == EXIT_SUCCESS) {
 		if (as_json || cmd->render == NULL)
-			render_json(result);
+			ctl_render_json(result);
 		else
 			cmd->render(result);
 		if (fflush(stdout) != 0)
@@ -1052,7 +486,7 @@ main(int argc, char **argv)
 		return EXIT_CONNECT;
 	}
 	/* The request and its newline in one write: the daemon sees one complete line. */
-	req = xrealloc(req, strlen(req) + 2);
+	req = ctl_xrealloc(req, strlen(req) + 2);
 	strcat(req, "\n");
 	ret = send_all(fd, req, strlen(req), deadline);
 	free(req);
