@@ -54,9 +54,23 @@ struct pw_policy_ctl {
 	uint64_t nb_build_failures;
 	char last_error[512];
 	struct pw_snapshot_info info; /**< of the last published build */
+	/* Where the time of a change goes (propagation), for the last published build. */
+	uint64_t decode_ns;	       /**< decoding the objects of this batch (accumulating) */
+	double last_decode_ms;	       /**< of the batch the last build published */
+	double last_publish_ms;	       /**< pw_dp_publish() */
+	double last_change_to_live_ms; /**< first change of the batch → published */
 };
 
 static void on_retire(void *arg, const struct pw_snapshot *s);
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
 
 static void
 ref_key(const struct pw_k8s_ref *ref, char *buf, size_t len)
@@ -86,10 +100,13 @@ rebuild(struct pw_policy_ctl *pc, char *err, size_t err_len)
 	pc->nb_builds++;
 	ret = pw_snapshot_build(pc->model, pc->node, &p, &snap, err, err_len);
 	if (ret == 0) {
+		uint64_t t0 = now_ns();
+
 		info = snap->info;
 		ret = pw_dp_publish(pc->dp, snap);
 		if (ret != 0)
 			snprintf(err, err_len, "publish: %s", strerror(-ret));
+		pc->last_publish_ms = (double)(now_ns() - t0) / 1e6;
 	}
 	if (ret != 0) {
 		/* The live snapshot stays in force. */
@@ -102,6 +119,12 @@ rebuild(struct pw_policy_ctl *pc, char *err, size_t err_len)
 	pc->generation = p.generation;
 	pc->built_version = version;
 	pc->info = info;
+	pc->last_decode_ms = (double)pc->decode_ns / 1e6;
+	pc->decode_ns = 0;
+	/* A build with no change behind it (the first one of an empty source) has no start. */
+	pc->last_change_to_live_ms =
+		pc->first_change_ms != 0 ? (double)(pw_evloop_now_ms() - pc->first_change_ms) : 0.0;
+	pc->first_change_ms = 0;
 	PW_CTL_LOG(INFO,
 		"policy generation %llu live: %u policies, %u pods, %u identities, %u rules "
 		"(%u+%u ACL), built in %.2f ms",
@@ -148,11 +171,14 @@ on_object(void *arg, const json_t *obj, const char *file, unsigned int line)
 	struct pw_k8s_obj o;
 	struct pw_k8s_ref ref;
 	char err[512], key[400];
+	uint64_t t0;
 	int ret;
 
 	pw_k8s_ref_of(obj, NULL, &ref);
 	ref_key(&ref, key, sizeof(key));
+	t0 = now_ns();
 	ret = pw_k8s_decode(obj, NULL, &o, err, sizeof(err));
+	pc->decode_ns += now_ns() - t0;
 	if (ret == -ENOTSUP) {
 		PW_CTL_LOG(DEBUG, "%s:%u: ignored: %s", file, line, err);
 		return;
@@ -324,16 +350,19 @@ pw_policy_ctl_status_json(const struct pw_policy_ctl *pc)
 	json_t *o;
 
 	o = json_pack("{s:s, s:s, s:{s:i, s:i, s:i}, s:O, s:I, s:i, s:i, s:{s:i, s:i}, "
-		      "s:{s:f, s:f, s:f}, s:I, s:I, s:I, s:s?}",
+		      "s:{s:f, s:f, s:f, s:f, s:f, s:f, s:f}, s:I, s:I, s:I, s:s?}",
 		"manifests_dir", pc->dir, "node", pc->node, "objects", "namespaces",
 		(int)pw_model_nb_namespaces(pc->model), "pods", (int)pw_model_nb_pods(pc->model),
 		"policies", (int)pw_model_nb_policies(pc->model), "rejected", pc->rejected,
 		"generation", (json_int_t)pc->generation, "identities", (int)i->nb_identities,
 		"rules", (int)i->nb_rules, "acl_rules", "ipv4", (int)i->nb_acl_rules4, "ipv6",
-		(int)i->nb_acl_rules6, "last_build_ms", "compile", (double)i->compile_ns / 1e6,
-		"acl_build", (double)i->acl_build_ns / 1e6, "total", (double)i->build_ns / 1e6,
-		"acl_mem_bytes", (json_int_t)i->acl_mem_bytes, "builds", (json_int_t)pc->nb_builds,
-		"build_failures", (json_int_t)pc->nb_build_failures, "last_error",
+		(int)i->nb_acl_rules6, "last_build_ms", "decode", pc->last_decode_ms, "compile",
+		(double)i->compile_ns / 1e6, "acl_build", (double)i->acl_build_ns / 1e6, "maps",
+		((double)i->build_ns - (double)i->compile_ns - (double)i->acl_build_ns) / 1e6,
+		"total", (double)i->build_ns / 1e6, "publish", pc->last_publish_ms,
+		"change_to_live", pc->last_change_to_live_ms, "acl_mem_bytes",
+		(json_int_t)i->acl_mem_bytes, "builds", (json_int_t)pc->nb_builds, "build_failures",
+		(json_int_t)pc->nb_build_failures, "last_error",
 		pc->last_error[0] != '\0' ? pc->last_error : NULL);
 	if (o != NULL && pc->k8s != NULL) {
 		json_object_del(o, "manifests_dir");

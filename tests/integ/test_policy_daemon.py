@@ -109,6 +109,11 @@ def main():
         check(explain(pw, "10.30.0.2", "10.30.0.3", 8080)["allowed"],
               "edited policy live in %.0f ms (generation %d): web -> db allowed" %
               (dt, st["generation"]))
+        lb = st["last_build_ms"]
+        check(set(lb) == {"decode", "compile", "acl_build", "maps", "total", "publish",
+                          "change_to_live"} and 0 < lb["change_to_live"] < 1000 and
+              lb["total"] > 0 and lb["decode"] >= 0,
+              "status splits the propagation: %s" % lb)
 
         # A bad edit is rejected alone: the last good version stays, other objects too.
         bad_pol = json.loads(json.dumps(pol))
