@@ -26,6 +26,7 @@
 #include "control/model/decode.h"
 #include "dataplane/decide.h"
 #include "podwall/pw_explain.h"
+#include "tests/lib/model_load.h"
 
 #define NODE "n1"
 #define POD(name, node, app, ips)                                                                 \
@@ -53,37 +54,6 @@ static const char *const small[] = {
 
 static struct pw_cls_scratch *scratch;
 
-static void
-load(struct pw_model *m, const char *text)
-{
-	struct pw_k8s_obj obj;
-	json_error_t jerr;
-	char err[512];
-	char *s = strdup(text), *p;
-	json_t *j;
-	int r;
-
-	assert_non_null(s);
-	for (p = s; *p != '\0'; p++) {
-		if (*p == '\'')
-			*p = '"';
-	}
-	j = json_loads(s, 0, &jerr);
-	if (j == NULL)
-		fail_msg("bad test JSON: %s: %s", jerr.text, s);
-	if (pw_k8s_decode(j, NULL, &obj, err, sizeof(err)) != 0)
-		fail_msg("decode: %s", err);
-	json_decref(j);
-	free(s);
-	if (obj.kind == PW_KIND_NAMESPACE)
-		r = pw_model_put_namespace(m, obj.ns);
-	else if (obj.kind == PW_KIND_POD)
-		r = pw_model_put_pod(m, obj.pod);
-	else
-		r = pw_model_put_policy(m, obj.policy);
-	assert_int_equal(r, 0);
-}
-
 static struct pw_model *
 small_model(void)
 {
@@ -92,7 +62,7 @@ small_model(void)
 
 	assert_int_equal(pw_model_create(&m), 0);
 	for (i = 0; small[i] != NULL; i++)
-		load(m, small[i]);
+		pwt_load(m, small[i]);
 	return m;
 }
 
@@ -316,7 +286,7 @@ structured_model(unsigned int nb_ns, unsigned int nb_apps, unsigned int replicas
 			"{'apiVersion':'v1','kind':'Namespace','metadata':{'name':'ns%u','labels':"
 			"{'team':'t%u'}}}",
 			n, n % 4);
-		load(m, buf);
+		pwt_load(m, buf);
 		for (k = 0; k < nb_apps; k++) {
 			for (r = 0; r < replicas; r++) {
 				snprintf(buf, sizeof(buf),
@@ -333,7 +303,7 @@ structured_model(unsigned int nb_ns, unsigned int nb_apps, unsigned int replicas
 					"}}",
 					k, r, n, k, tiers[k * 3 / nb_apps], r % 2 ? "n2" : NODE,
 					8080 + k % 2, n, k, r + 1, n, k, r + 1);
-				load(m, buf);
+				pwt_load(m, buf);
 			}
 		}
 		snprintf(buf, sizeof(buf),
@@ -341,7 +311,7 @@ structured_model(unsigned int nb_ns, unsigned int nb_apps, unsigned int replicas
 			"'name':'deny','namespace':'ns%u'},'spec':{'podSelector':{},'policyTypes':"
 			"['Ingress','Egress']}}",
 			n);
-		load(m, buf);
+		pwt_load(m, buf);
 		snprintf(buf, sizeof(buf),
 			"{'apiVersion':'networking.k8s.io/v1','kind':'NetworkPolicy','metadata':{"
 			"'name':'tiers','namespace':'ns%u'},'spec':{'podSelector':{'"
@@ -354,7 +324,7 @@ structured_model(unsigned int nb_ns, unsigned int nb_apps, unsigned int replicas
 			":"
 			"'pg'}]}]}}",
 			n);
-		load(m, buf);
+		pwt_load(m, buf);
 		snprintf(buf, sizeof(buf),
 			"{'apiVersion':'networking.k8s.io/v1','kind':'NetworkPolicy','metadata':{"
 			"'name':'monitoring','namespace':'ns%u'},'spec':{'podSelector':{},'ingress'"
@@ -363,7 +333,7 @@ structured_model(unsigned int nb_ns, unsigned int nb_apps, unsigned int replicas
 			":"
 			"{'matchLabels':{'app':'app0'}}}],'ports':[{'port':'metrics'}]}]}}",
 			n);
-		load(m, buf);
+		pwt_load(m, buf);
 		snprintf(buf, sizeof(buf),
 			"{'apiVersion':'networking.k8s.io/v1','kind':'NetworkPolicy','metadata':{"
 			"'name':'egress','namespace':'ns%u'},'spec':{'podSelector':{},'policyTypes'"
@@ -374,7 +344,7 @@ structured_model(unsigned int nb_ns, unsigned int nb_apps, unsigned int replicas
 			"{'to':[{'ipBlock':{'cidr':'0.0.0.0/0','except':['10.0.0.0/8']}}],'ports':"
 			"[{'port':443}]}]}}",
 			n);
-		load(m, buf);
+		pwt_load(m, buf);
 	}
 	return m;
 }

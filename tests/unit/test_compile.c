@@ -18,6 +18,7 @@
 
 #include "control/model/compile.h"
 #include "control/model/decode.h"
+#include "tests/lib/model_load.h"
 
 #define NS(name, labels)                                                                        \
 	"{'apiVersion':'v1','kind':'Namespace','metadata':{'name':'" name "','labels':{" labels \
@@ -30,39 +31,6 @@
 	"{'apiVersion':'networking.k8s.io/v1','kind':'NetworkPolicy','metadata':{'name':'" name \
 	"','namespace':'" ns "'},'spec':" spec "}"
 
-/* Decode one single-quoted manifest into the model. */
-static void
-load(struct pw_model *m, const char *text)
-{
-	struct pw_k8s_obj obj;
-	json_error_t jerr;
-	char err[512];
-	char *s = strdup(text), *p;
-	json_t *j;
-	int r;
-
-	assert_non_null(s);
-	for (p = s; *p != '\0'; p++) {
-		if (*p == '\'')
-			*p = '"';
-	}
-	j = json_loads(s, 0, &jerr);
-	if (j == NULL)
-		fail_msg("bad test JSON: %s: %s", jerr.text, s);
-	r = pw_k8s_decode(j, NULL, &obj, err, sizeof(err));
-	if (r != 0)
-		fail_msg("decode: %s", err);
-	json_decref(j);
-	free(s);
-	if (obj.kind == PW_KIND_NAMESPACE)
-		r = pw_model_put_namespace(m, obj.ns);
-	else if (obj.kind == PW_KIND_POD)
-		r = pw_model_put_pod(m, obj.pod);
-	else
-		r = pw_model_put_policy(m, obj.policy);
-	assert_int_equal(r, 0);
-}
-
 static struct pw_model *
 model_of(const char *const *objs)
 {
@@ -70,7 +38,7 @@ model_of(const char *const *objs)
 
 	assert_int_equal(pw_model_create(&m), 0);
 	for (; *objs != NULL; objs++)
-		load(m, *objs);
+		pwt_load(m, *objs);
 	return m;
 }
 

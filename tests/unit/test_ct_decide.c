@@ -33,6 +33,7 @@
 #include "dataplane/decide.h"
 #include "dataplane/parse.h"
 #include "podwall/pw_explain.h"
+#include "tests/lib/model_load.h"
 
 #define NODE "n1"
 #define POD(name, ips)                                                                             \
@@ -64,34 +65,6 @@ static struct pw_cls_scratch *sc;
 static struct pw_ct_scratch *cs;
 static uint64_t next_gen = 700000;
 
-static void
-load(struct pw_model *m, const char *text)
-{
-	struct pw_k8s_obj obj;
-	json_error_t jerr;
-	char err[512];
-	char *s = strdup(text), *p;
-	json_t *j;
-	int r;
-
-	assert_non_null(s);
-	for (p = s; *p != '\0'; p++)
-		if (*p == '\'')
-			*p = '"';
-	j = json_loads(s, 0, &jerr);
-	if (j == NULL)
-		fail_msg("bad test JSON: %s: %s", jerr.text, s);
-	if (pw_k8s_decode(j, NULL, &obj, err, sizeof(err)) != 0)
-		fail_msg("decode: %s", err);
-	json_decref(j);
-	free(s);
-	if (obj.kind == PW_KIND_POD)
-		r = pw_model_put_pod(m, obj.pod);
-	else
-		r = pw_model_put_policy(m, obj.policy);
-	assert_int_equal(r, 0);
-}
-
 /* The snapshot with b open to a (@open) or closed, with the next generation. */
 static struct pw_snapshot *
 snap(bool open)
@@ -106,8 +79,8 @@ snap(bool open)
 
 	assert_int_equal(pw_model_create(&m), 0);
 	for (i = 0; pods[i] != NULL; i++)
-		load(m, pods[i]);
-	load(m, open ? b_open : b_closed);
+		pwt_load(m, pods[i]);
+	pwt_load(m, open ? b_open : b_closed);
 	if (pw_snapshot_build(m, NODE, &bp, &s, err, sizeof(err)) != 0)
 		fail_msg("build: %s", err);
 	pw_model_free(m);

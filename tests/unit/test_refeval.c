@@ -19,6 +19,7 @@
 
 #include "control/model/decode.h"
 #include "control/model/refeval.h"
+#include "tests/lib/model_load.h"
 
 #define TCP PW_IPPROTO_TCP
 #define UDP PW_IPPROTO_UDP
@@ -436,44 +437,6 @@ struct fixture {
 	struct pw_model *model;
 };
 
-/* Decode one single-quoted manifest and put it in the model. */
-static void
-load(struct pw_model *m, const char *text)
-{
-	struct pw_k8s_obj obj;
-	json_error_t jerr;
-	char err[512];
-	char *s = strdup(text), *p;
-	json_t *j;
-	int r;
-
-	assert_non_null(s);
-	for (p = s; *p != '\0'; p++) {
-		if (*p == '\'')
-			*p = '"';
-	}
-	j = json_loads(s, 0, &jerr);
-	if (j == NULL)
-		fail_msg("bad test JSON: %s: %s", jerr.text, s);
-	r = pw_k8s_decode(j, NULL, &obj, err, sizeof(err));
-	if (r != 0)
-		fail_msg("decode: %s", err);
-	json_decref(j);
-	free(s);
-	switch (obj.kind) {
-	case PW_KIND_NAMESPACE:
-		r = pw_model_put_namespace(m, obj.ns);
-		break;
-	case PW_KIND_POD:
-		r = pw_model_put_pod(m, obj.pod);
-		break;
-	default:
-		r = pw_model_put_policy(m, obj.policy);
-		break;
-	}
-	assert_int_equal(r, 0);
-}
-
 static struct pw_ip
 host(const char *name)
 {
@@ -501,7 +464,7 @@ base_model(void)
 
 	assert_int_equal(pw_model_create(&m), 0);
 	for (i = 0; i < sizeof(base_cluster) / sizeof(base_cluster[0]); i++)
-		load(m, base_cluster[i]);
+		pwt_load(m, base_cluster[i]);
 	return m;
 }
 
@@ -519,7 +482,7 @@ run_scenario(void **state)
 	unsigned int i;
 
 	for (i = 0; i < 4 && sc->policies[i] != NULL; i++)
-		load(m, sc->policies[i]);
+		pwt_load(m, sc->policies[i]);
 	for (i = 0; i < 12 && sc->flows[i].src != NULL; i++) {
 		const struct flow_case *fc = &sc->flows[i];
 		struct pw_flow flow = {
@@ -560,12 +523,12 @@ test_first_match(void **state)
 	struct pw_verdict_pair v;
 
 	(void)state;
-	load(m, NP("z-last", "{'podSelector':{},'ingress':[{}]}"));
-	load(m,
+	pwt_load(m, NP("z-last", "{'podSelector':{},'ingress':[{}]}"));
+	pwt_load(m,
 		NP("b-second",
 			"{'podSelector':{'matchLabels':{'app':'db'}},'ingress':[{'ports':"
 			"[{'port':1}]},{'from':[{'podSelector':{}}]},{}]}"));
-	load(m,
+	pwt_load(m,
 		NP("a-first",
 			"{'podSelector':{'matchLabels':{'app':'db'}},'ingress':[{'ports':"
 			"[{'port':2}]}]}"));
