@@ -32,6 +32,7 @@
 #include "control/model/refeval.h"
 #include "dataplane/decide.h"
 #include "podwall/pw_explain.h"
+#include "tests/lib/eal_setup.h"
 
 #define DEFAULT_SEED 0x70d3a11ull
 #define DEFAULT_ROUNDS 2500
@@ -790,16 +791,9 @@ test_midsize_report(void **state)
 static int
 group_setup(void **state)
 {
-	static char args[][40] = { "test_acl_equiv", "--no-huge", "-m", "512", "--no-pci",
-		"--no-telemetry", "--file-prefix=test_acl_equiv", "-l", "0",
-		"--log-level=lib.eal:error", "--force-max-simd-bitwidth=512" };
-	char *argv[RTE_DIM(args)];
-	unsigned int i;
-
 	(void)state;
-	for (i = 0; i < RTE_DIM(args); i++)
-		argv[i] = args[i];
-	if (rte_eal_init((int)RTE_DIM(argv), argv) < 0)
+	if (pwt_eal_init("test_acl_equiv", "512",
+		    (const char *const[]){ "--force-max-simd-bitwidth=512", NULL }) != 0)
 		return -1;
 	scratch = calloc(1, sizeof(*scratch));
 	return scratch == NULL ? -1 : 0;

@@ -27,6 +27,7 @@
 #include "dataplane/decide.h"
 #include "podwall/pw_explain.h"
 #include "tests/lib/model_load.h"
+#include "tests/lib/eal_setup.h"
 
 #define NODE "n1"
 #define POD(name, node, app, ips)                                                                 \
@@ -381,16 +382,8 @@ test_structured_report(void **state)
 static int
 group_setup(void **state)
 {
-	static char args[][32] = { "test_aclbuild", "--no-huge", "-m", "256", "--no-pci",
-		"--no-telemetry", "--file-prefix=test_aclbuild", "-l", "0",
-		"--log-level=lib.eal:error" };
-	char *argv[RTE_DIM(args)];
-	unsigned int i;
-
 	(void)state;
-	for (i = 0; i < RTE_DIM(args); i++)
-		argv[i] = args[i];
-	if (rte_eal_init((int)RTE_DIM(argv), argv) < 0)
+	if (pwt_eal_init("test_aclbuild", "256", NULL) != 0)
 		return -1;
 	scratch = calloc(1, sizeof(*scratch));
 	return scratch == NULL ? -1 : 0;

@@ -34,6 +34,7 @@
 #include "dataplane/parse.h"
 #include "podwall/pw_explain.h"
 #include "tests/lib/model_load.h"
+#include "tests/lib/eal_setup.h"
 
 #define NODE "n1"
 #define POD(name, ips)                                                                             \
@@ -460,16 +461,8 @@ test_hits_count_packets(void **state)
 static int
 group_setup(void **state)
 {
-	static char args[][32] = { "test_ct_decide", "--no-huge", "-m", "256", "--no-pci",
-		"--no-telemetry", "--file-prefix=test_ct_decide", "-l", "0",
-		"--log-level=lib.eal:error" };
-	char *argv[RTE_DIM(args)];
-	unsigned int i;
-
 	(void)state;
-	for (i = 0; i < RTE_DIM(args); i++)
-		argv[i] = args[i];
-	if (rte_eal_init((int)RTE_DIM(argv), argv) < 0)
+	if (pwt_eal_init("test_ct_decide", "256", NULL) != 0)
 		return -1;
 	sc = calloc(1, sizeof(*sc));
 	cs = calloc(1, sizeof(*cs));
