@@ -9,6 +9,7 @@ PACKAGES=(
 	libcyaml-dev libyaml-dev libcurl4-openssl-dev libjansson-dev libcmocka-dev libpcap-dev
 	libclang-rt-14-dev
 	python3 python3-scapy python3-yaml iproute2 ethtool iputils-ping netcat-openbsd curl tcpdump procps kmod openssl
+	nodejs
 )
 
 missing=()
