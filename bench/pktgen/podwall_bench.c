@@ -2,8 +2,9 @@
 /**
  * @file
  * podwall-bench: a DPDK packet generator that sends a scenario's flows on one port and
- * receives what the device under test forwards on another, checking every packet's verdict
- * (bench/README.md, "Packet generator and harness").
+ * receives what the device under test forwards on another (and, bidirectional, answers them
+ * back), checking every packet's verdict (bench/README.md, "Packet generator and harness").
+ * This file: options, set-up, the run's orchestration and its report; gen.c: the traffic.
  *
  *   podwall-bench [EAL args] -- [options]
  *   podwall-bench --write-scenario DIR [scenario options]   (no EAL)
@@ -12,6 +13,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,47 +23,12 @@
 #include <rte_eal.h>
 #include <rte_ethdev.h>
 #include <rte_ether.h>
-#include <rte_ip.h>
+#include <rte_malloc.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
-#include <rte_udp.h>
 
+#include "gen.h"
 #include "scenario.h"
-
-#define MAGIC 0xb7
-#define HDR_LEN \
-	(sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_udp_hdr))
-#define LAT_BUCKET_NS 100
-#define LAT_BUCKETS 1000000 /* 100 ms at 0.1 us */
-#define MAX_BURST 256
-#define REPORT_FLOWS 5
-
-/* After the UDP header; fits a 64-byte frame (60 bytes without the FCS). */
-struct __rte_packed bench_payload {
-	uint64_t tsc;
-	uint32_t seq;
-	uint32_t flow;
-	uint8_t magic;
-	uint8_t allowed;
-};
-
-struct opts {
-	struct sc_params sc;
-	const char *write_dir;
-	const char *json;
-	unsigned int flows;
-	unsigned int size;
-	bool imix;
-	bool new_flows;
-	bool no_policy;
-	double rate_mpps;
-	double seconds;
-	double warmup;
-	double hold;
-	unsigned int burst;
-	uint16_t tx_port;
-	uint16_t rx_port;
-};
 
 static volatile sig_atomic_t stop;
 
@@ -86,11 +53,37 @@ usage(FILE *out)
 		"          --seconds S (10) --burst N (32) --tx-port P (0) --rx-port P (1)\n"
 		"          --warmup S (0: seconds after link-up before sending)\n"
 		"          --hold S (0: seconds to keep the links up after writing the JSON)\n"
-		"          --no-policy (the DUT allows all: expect every packet) --json FILE\n");
+		"          --no-policy (the DUT allows all: expect every packet) --json FILE\n"
+		"          --ipv6 PCT (0: share of flows over IPv6; pods are dual-stack)\n"
+		"          --proto udp|tcp|mix (udp; mix: half the flows TCP)\n"
+		"          --bidir (port B answers every allowed packet: SYN-ACK to a SYN, else "
+		"ACK;\n"
+		"                   port A completes TCP handshakes with an ACK)\n"
+		"          --stateless (the DUT tracks no connections: replies judged by policy)\n"
+		"          --setup-rate MPPS (1: pace of the SYNs opening TCP flows before the "
+		"run)\n"
+		"          --queues N (1: queue pairs per port, one lcore each; EAL needs N "
+		"lcores,\n"
+		"                   or N + 1 to leave the progress lines to the main lcore)\n"
+		"          --quiet (no progress lines on stderr)\n");
 }
 
 static int
-parse_opts(int argc, char **argv, struct opts *o)
+parse_proto(const char *s, enum pg_proto *ret)
+{
+	if (strcmp(s, "udp") == 0)
+		*ret = PG_PROTO_UDP;
+	else if (strcmp(s, "tcp") == 0)
+		*ret = PG_PROTO_TCP;
+	else if (strcmp(s, "mix") == 0)
+		*ret = PG_PROTO_MIX;
+	else
+		return -1;
+	return 0;
+}
+
+static int
+parse_opts(int argc, char **argv, struct pg_opts *o)
 {
 	static const struct option longopts[] = {
 		{ "pods", required_argument, NULL, 'p' },
@@ -113,6 +106,13 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "rx-port", required_argument, NULL, 'R' },
 		{ "json", required_argument, NULL, 'j' },
 		{ "write-scenario", required_argument, NULL, 'w' },
+		{ "ipv6", required_argument, NULL, '6' },
+		{ "proto", required_argument, NULL, 'P' },
+		{ "bidir", no_argument, NULL, 'B' },
+		{ "stateless", no_argument, NULL, 'L' },
+		{ "setup-rate", required_argument, NULL, 'U' },
+		{ "queues", required_argument, NULL, 'Q' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -181,6 +181,30 @@ parse_opts(int argc, char **argv, struct opts *o)
 		case 'w':
 			o->write_dir = optarg;
 			break;
+		case '6':
+			o->ipv6_pct = (unsigned int)strtoul(optarg, NULL, 0);
+			break;
+		case 'P':
+			if (parse_proto(optarg, &o->proto) != 0) {
+				usage(stderr);
+				return -1;
+			}
+			break;
+		case 'B':
+			o->bidir = true;
+			break;
+		case 'L':
+			o->stateless = true;
+			break;
+		case 'U':
+			o->setup_mpps = strtod(optarg, NULL);
+			break;
+		case 'Q':
+			o->queues = (unsigned int)strtoul(optarg, NULL, 0);
+			break;
+		case 'q':
+			o->quiet = true;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -190,8 +214,9 @@ parse_opts(int argc, char **argv, struct opts *o)
 		}
 	}
 	if (optind != argc || sc_normalize(&o->sc) != 0 || o->flows == 0 || o->size < 64 ||
-		o->size > 1518 || o->burst == 0 || o->burst > MAX_BURST || o->seconds <= 0 ||
-		o->rate_mpps < 0) {
+		o->size > 1518 || o->burst == 0 || o->burst > PG_MAX_BURST || o->seconds <= 0 ||
+		o->rate_mpps < 0 || o->ipv6_pct > 100 || o->setup_mpps <= 0 || o->queues == 0 ||
+		o->queues > PG_MAX_QUEUES || o->flows < o->queues) {
 		usage(stderr);
 		return -1;
 	}
@@ -199,199 +224,85 @@ parse_opts(int argc, char **argv, struct opts *o)
 }
 
 static int
-port_setup(uint16_t port, struct rte_mempool *mp)
+port_setup(uint16_t port, unsigned int nb_queues, struct rte_mempool *mp)
 {
 	struct rte_eth_conf conf;
+	uint16_t q;
 	int rc;
 
 	memset(&conf, 0, sizeof(conf));
-	rc = rte_eth_dev_configure(port, 1, 1, &conf);
-	if (rc == 0)
-		rc = rte_eth_rx_queue_setup(port, 0, 1024, rte_eth_dev_socket_id(port), NULL, mp);
-	if (rc == 0)
-		rc = rte_eth_tx_queue_setup(port, 0, 1024, rte_eth_dev_socket_id(port), NULL);
+	rc = rte_eth_dev_configure(port, (uint16_t)nb_queues, (uint16_t)nb_queues, &conf);
+	for (q = 0; rc == 0 && q < nb_queues; q++) {
+		rc = rte_eth_rx_queue_setup(port, q, 1024, rte_eth_dev_socket_id(port), NULL, mp);
+		if (rc == 0)
+			rc = rte_eth_tx_queue_setup(
+				port, q, 1024, rte_eth_dev_socket_id(port), NULL);
+	}
 	if (rc == 0)
 		rc = rte_eth_dev_start(port);
 	if (rc != 0)
-		fprintf(stderr, "port %u: setup failed: %s\n", port, rte_strerror(-rc));
+		fprintf(stderr, "port %u: setup of %u queue(s) failed: %s\n", port, nb_queues,
+			rte_strerror(-rc));
 	return rc;
 }
 
-struct counters {
-	uint64_t tx, tx_bytes, tx_allowed, tx_fail;
-	uint64_t rx, rx_bytes, rx_allowed, rx_denied, rx_foreign;
-};
-
-struct run {
-	const struct opts *o;
-	struct sc_flow *flows;
-	uint64_t *flow_tx;
-	uint64_t *flow_rx;
-	uint64_t *lat; /* histogram */
-	uint64_t lat_max_ns;
-	unsigned int denied_seen[REPORT_FLOWS];
-	unsigned int nb_denied_seen;
-	struct counters c;
-	uint32_t seq;
-	unsigned int next_flow;
-	uint32_t pass;
-	unsigned int imix_i;
-};
-
-static unsigned int
-frame_size(struct run *r)
+static uint64_t
+mix64(uint64_t x)
 {
-	static const unsigned int imix[12] = { 64, 570, 64, 64, 570, 64, 1518, 64, 570, 64, 570,
-		64 };
-	if (!r->o->imix)
-		return r->o->size;
-	return imix[r->imix_i++ % 12];
+	x += 0x9e3779b97f4a7c15ULL;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
 }
 
+/* Family and protocol of each flow, from the seed and the flow's index. */
 static void
-build(struct run *r, struct rte_mbuf *m, uint64_t now)
+assign_flows(const struct pg_opts *o, struct sc_flow *flows)
 {
-	unsigned int fi = r->next_flow;
-	const struct sc_flow *f = &r->flows[fi];
-	unsigned int len = frame_size(r) - RTE_ETHER_CRC_LEN;
-	char *p = rte_pktmbuf_append(m, (uint16_t)len);
-	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)p;
-	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
-	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
-	struct bench_payload *pl = (struct bench_payload *)(udp + 1);
-	uint16_t sport = f->sport;
-
-	if (r->o->new_flows)
-		sport = (uint16_t)(1024 + (f->sport - 1024 + r->pass * 7919u) % 64000);
-	memset(eth, 0, sizeof(*eth));
-	eth->dst_addr.addr_bytes[0] = 0x02;
-	eth->dst_addr.addr_bytes[5] = 0x02;
-	eth->src_addr.addr_bytes[0] = 0x02;
-	eth->src_addr.addr_bytes[5] = 0x01;
-	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-	memset(ip, 0, sizeof(*ip));
-	ip->version_ihl = RTE_IPV4_VHL_DEF;
-	ip->total_length = rte_cpu_to_be_16((uint16_t)(len - sizeof(*eth)));
-	ip->time_to_live = 64;
-	ip->next_proto_id = IPPROTO_UDP;
-	ip->src_addr = rte_cpu_to_be_32(f->src_ip);
-	ip->dst_addr = rte_cpu_to_be_32(f->dst_ip);
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	udp->src_port = rte_cpu_to_be_16(sport);
-	udp->dst_port = rte_cpu_to_be_16(f->dport);
-	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(len - sizeof(*eth) - sizeof(*ip)));
-	udp->dgram_cksum = 0;
-	pl->tsc = now;
-	pl->seq = r->seq++;
-	pl->flow = fi;
-	pl->magic = MAGIC;
-	pl->allowed = f->allowed;
-	if (++r->next_flow == r->o->flows) {
-		r->next_flow = 0;
-		r->pass++;
-	}
-}
-
-static unsigned int
-send_burst(struct run *r, struct rte_mempool *mp, uint64_t now)
-{
-	struct rte_mbuf *m[MAX_BURST];
-	unsigned int n = r->o->burst, i, sent;
-
-	if (rte_pktmbuf_alloc_bulk(mp, m, n) != 0) {
-		r->c.tx_fail += n;
-		return 0;
-	}
-	for (i = 0; i < n; i++)
-		build(r, m[i], now);
-	sent = rte_eth_tx_burst(r->o->tx_port, 0, m, (uint16_t)n);
-	for (i = 0; i < sent; i++) {
-		struct bench_payload *pl =
-			rte_pktmbuf_mtod_offset(m[i], struct bench_payload *, HDR_LEN);
-		r->flow_tx[pl->flow]++;
-		r->c.tx_allowed += pl->allowed;
-		r->c.tx_bytes += m[i]->pkt_len + RTE_ETHER_CRC_LEN;
-	}
-	r->c.tx += sent;
-	if (sent < n) {
-		r->c.tx_fail += n - sent;
-		rte_pktmbuf_free_bulk(&m[sent], n - sent);
-	}
-	return sent;
-}
-
-static void
-recv_burst(struct run *r, uint16_t port, double ns_per_cycle)
-{
-	struct rte_mbuf *m[MAX_BURST];
-	uint16_t n = rte_eth_rx_burst(port, 0, m, MAX_BURST), i;
-	uint64_t now = rte_rdtsc();
-
-	for (i = 0; i < n; i++) {
-		const struct bench_payload *pl;
-		uint64_t ns;
-
-		if (m[i]->pkt_len < HDR_LEN + sizeof(*pl) || port != r->o->rx_port) {
-			r->c.rx_foreign++;
-			continue;
-		}
-		pl = rte_pktmbuf_mtod_offset(m[i], const struct bench_payload *, HDR_LEN);
-		if (pl->magic != MAGIC || pl->flow >= r->o->flows) {
-			r->c.rx_foreign++;
-			continue;
-		}
-		r->c.rx++;
-		r->c.rx_bytes += m[i]->pkt_len + RTE_ETHER_CRC_LEN;
-		r->flow_rx[pl->flow]++;
-		if (pl->allowed) {
-			r->c.rx_allowed++;
-		} else {
-			r->c.rx_denied++;
-			if (r->nb_denied_seen < REPORT_FLOWS &&
-				(r->nb_denied_seen == 0 ||
-					r->denied_seen[r->nb_denied_seen - 1] != pl->flow))
-				r->denied_seen[r->nb_denied_seen++] = pl->flow;
-		}
-		ns = (uint64_t)((double)(now - pl->tsc) * ns_per_cycle);
-		if (ns > r->lat_max_ns)
-			r->lat_max_ns = ns;
-		r->lat[ns / LAT_BUCKET_NS < LAT_BUCKETS ? ns / LAT_BUCKET_NS : LAT_BUCKETS - 1]++;
-	}
-	rte_pktmbuf_free_bulk(m, n);
-}
-
-static double
-lat_pct(const struct run *r, double pct)
-{
-	uint64_t total = 0, acc = 0, want;
 	unsigned int i;
 
-	for (i = 0; i < LAT_BUCKETS; i++)
-		total += r->lat[i];
-	if (total == 0)
-		return NAN;
-	want = (uint64_t)ceil((double)total * pct / 100.0);
-	for (i = 0; i < LAT_BUCKETS; i++) {
-		acc += r->lat[i];
-		if (acc >= want)
-			return (i + 0.5) * LAT_BUCKET_NS / 1000.0;
+	for (i = 0; i < o->flows; i++) {
+		uint64_t h = mix64(o->sc.seed * 0x100000001b3ULL + i);
+
+		flows[i].v6 = (h % 100) < o->ipv6_pct;
+		flows[i].proto = o->proto == PG_PROTO_TCP ||
+				(o->proto == PG_PROTO_MIX && ((h >> 32) & 1) != 0) ?
+			IPPROTO_TCP :
+			IPPROTO_UDP;
+		if (o->no_policy) /* the DUT enforces nothing: every packet must arrive */
+			flows[i].allowed = 1;
 	}
-	return NAN;
+}
+
+static const char *
+proto_name(enum pg_proto p)
+{
+	return p == PG_PROTO_TCP ? "tcp" : p == PG_PROTO_MIX ? "mix" : "udp";
 }
 
 static void
-ip_str(uint32_t ip, char *buf, size_t len)
+ip_str(const struct sc_flow *f, bool src, char *buf, size_t len)
 {
-	snprintf(buf, len, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255);
+	uint32_t ip = src ? f->src_ip : f->dst_ip;
+	uint8_t a[16];
+
+	if (!f->v6) {
+		snprintf(buf, len, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255,
+			ip & 255);
+		return;
+	}
+	sc_pod_ip6(src ? f->src_pod : f->dst_pod, a);
+	snprintf(buf, len, "[fd00:10:64::%x:%x]", a[12] << 8 | a[13], a[14] << 8 | a[15]);
 }
 
 static void
 flow_str(const struct sc_flow *f, char *buf, size_t len)
 {
-	char s[16], d[16];
-	ip_str(f->src_ip, s, sizeof(s));
-	ip_str(f->dst_ip, d, sizeof(d));
-	snprintf(buf, len, "udp %s:%u -> %s:%u", s, f->sport, d, f->dport);
+	char s[48], d[48];
+	ip_str(f, true, s, sizeof(s));
+	ip_str(f, false, d, sizeof(d));
+	snprintf(buf, len, "%s %s:%u -> %s:%u", f->proto == IPPROTO_TCP ? "tcp" : "udp", s,
+		f->sport, d, f->dport);
 }
 
 static void
@@ -403,53 +314,345 @@ json_num(FILE *f, const char *key, double v, bool comma)
 		fprintf(f, "  \"%s\": %.6g%s\n", key, v, comma ? "," : "");
 }
 
-static int
-run_traffic(const struct opts *o)
-{
-	struct rte_mempool *mp;
-	struct run r;
-	uint64_t hz = rte_get_tsc_hz(), start, end, now, next_tx, next_report, last_rx = 0;
-	uint64_t drain_end, interval = 0, missing = 0, lost_flows[REPORT_FLOWS];
-	unsigned int nb_lost_flows = 0, i, nb_allowed_flows = 0;
-	double ns_per_cycle = 1e9 / (double)hz, secs, p50, p99, p999;
-	char buf[96];
+/* The run's totals, over every queue. */
+struct result {
+	struct pg_counters all; /* everything, the handshakes before start included */
+	struct pg_counters run; /* start..end: rates */
+	double secs;
+	uint64_t missing, rep_missing;
+	unsigned int lost_flows[PG_REPORT_FLOWS], nb_lost_flows;
+	unsigned int rep_lost_flows[PG_REPORT_FLOWS], nb_rep_lost_flows;
+	unsigned int nb_allowed_flows;
+	uint64_t *lat, *rtt;
+	uint64_t lat_max_ns, rtt_max_ns;
+};
 
+#define NB_CTR (sizeof(struct pg_counters) / sizeof(uint64_t))
+
+static void
+ctr_acc(struct pg_counters *sum, const struct pg_counters *a, const struct pg_counters *b)
+{
+	const uint64_t *pa = (const uint64_t *)a, *pb = (const uint64_t *)b;
+	uint64_t *ps = (uint64_t *)sum;
+	size_t i;
+
+	for (i = 0; i < NB_CTR; i++)
+		ps[i] += pa[i] - (pb != NULL ? pb[i] : 0);
+}
+
+static void
+aggregate(const struct pg_shared *sh, struct result *res)
+{
+	const struct pg_opts *o = sh->o;
+	uint64_t t_end = sh->start;
+	unsigned int q, i;
+	size_t b;
+
+	for (q = 0; q < o->queues; q++) {
+		const struct pg_queue *qq = &sh->queues[q];
+
+		ctr_acc(&res->all, &qq->c, NULL);
+		ctr_acc(&res->run, &qq->c, &qq->c0);
+		if (qq->t_end > t_end)
+			t_end = qq->t_end;
+		for (b = 0; b < PG_LAT_BUCKETS; b++) {
+			res->lat[b] += qq->lat[b];
+			if (res->rtt != NULL)
+				res->rtt[b] += qq->rtt[b];
+		}
+		if (qq->lat_max_ns > res->lat_max_ns)
+			res->lat_max_ns = qq->lat_max_ns;
+		if (qq->rtt_max_ns > res->rtt_max_ns)
+			res->rtt_max_ns = qq->rtt_max_ns;
+	}
+	res->secs = (double)(t_end - sh->start) / (double)sh->hz;
+	for (i = 0; i < o->flows; i++) {
+		res->nb_allowed_flows += sh->flows[i].allowed;
+		if (!sh->flows[i].allowed || sh->flow_tx[i] == 0)
+			continue;
+		if (sh->flow_rx[i] < sh->flow_tx[i])
+			res->missing += sh->flow_tx[i] - sh->flow_rx[i];
+		if (sh->flow_rx[i] == 0 && res->nb_lost_flows < PG_REPORT_FLOWS)
+			res->lost_flows[res->nb_lost_flows++] = i;
+		/* With connection tracking every reply of an allowed flow must come back. */
+		if (o->bidir && !o->stateless && sh->flow_rep_tx[i] != 0 &&
+			sh->flow_rep_rx[i] == 0 && res->nb_rep_lost_flows < PG_REPORT_FLOWS)
+			res->rep_lost_flows[res->nb_rep_lost_flows++] = i;
+	}
+	if (res->all.rep_tx_allowed > res->all.rep_rx_allowed)
+		res->rep_missing = res->all.rep_tx_allowed - res->all.rep_rx_allowed;
+}
+
+static double
+mpps(uint64_t n, double secs)
+{
+	return secs > 0 ? (double)n / secs / 1e6 : 0;
+}
+
+static double
+gbps(uint64_t bytes, double secs)
+{
+	return secs > 0 ? (double)bytes * 8 / secs / 1e9 : 0;
+}
+
+static double
+pct(uint64_t part, uint64_t whole)
+{
+	return whole != 0 ? 100.0 * (double)part / (double)whole : 0.0;
+}
+
+static void
+print_report(const struct pg_shared *sh, const struct result *r)
+{
+	const struct pg_opts *o = sh->o;
+	const struct pg_counters *a = &r->all, *n = &r->run;
+	char buf[160];
+	unsigned int i, q;
+
+	printf("tx %" PRIu64 " pkts (%" PRIu64 " allowed, %" PRIu64
+	       " handshake), %.3f Mpps, %.3f Gbps; tx-fail %" PRIu64 "\n",
+		a->tx, a->tx_allowed, a->setup_tx, mpps(n->tx, r->secs), gbps(n->tx_bytes, r->secs),
+		a->tx_fail);
+	printf("rx %" PRIu64 " pkts, %.3f Mpps, %.3f Gbps; allowed %" PRIu64
+	       ", allowed lost %" PRIu64 " (%.3f%%), denied that arrived %" PRIu64 "\n",
+		a->rx, mpps(n->rx, r->secs), gbps(n->rx_bytes, r->secs), a->rx_allowed, r->missing,
+		pct(r->missing, a->tx_allowed), a->rx_denied);
+	printf("latency us: p50 %.1f p99 %.1f p99.9 %.1f max %.1f\n", pg_lat_pct(r->lat, 50),
+		pg_lat_pct(r->lat, 99), pg_lat_pct(r->lat, 99.9), (double)r->lat_max_ns / 1000.0);
+	if (o->bidir) {
+		printf("replies: tx %" PRIu64 " (%" PRIu64 " allowed), %.3f Mpps; tx-fail %" PRIu64
+		       "; rx %" PRIu64 ", %.3f Mpps, %.3f Gbps; allowed lost %" PRIu64
+		       " (%.3f%%), denied that arrived %" PRIu64 "\n",
+			a->rep_tx, a->rep_tx_allowed, mpps(n->rep_tx, r->secs), a->rep_tx_fail,
+			a->rep_rx, mpps(n->rep_rx, r->secs), gbps(n->rep_rx_bytes, r->secs),
+			r->rep_missing, pct(r->rep_missing, a->rep_tx_allowed), a->rep_rx_denied);
+		printf("round trip us: p50 %.1f p99 %.1f p99.9 %.1f max %.1f\n",
+			pg_lat_pct(r->rtt, 50), pg_lat_pct(r->rtt, 99), pg_lat_pct(r->rtt, 99.9),
+			(double)r->rtt_max_ns / 1000.0);
+	}
+	if (o->queues > 1)
+		for (q = 0; q < o->queues; q++) {
+			struct pg_counters d;
+			memset(&d, 0, sizeof(d));
+			ctr_acc(&d, &sh->queues[q].c, &sh->queues[q].c0);
+			printf("queue %u: tx %.3f Mpps rx %.3f Mpps replies-rx %.3f Mpps\n", q,
+				mpps(d.tx, r->secs), mpps(d.rx, r->secs), mpps(d.rep_rx, r->secs));
+		}
+	if (a->rx_wrong_queue != 0)
+		printf("ERROR %" PRIu64 " packets came back on another queue than they were sent "
+		       "on\n",
+			a->rx_wrong_queue);
+	for (q = 0; q < o->queues; q++)
+		for (i = 0; i < sh->queues[q].nb_denied_seen; i++) {
+			flow_str(&sh->flows[sh->queues[q].denied_seen[i]], buf, sizeof(buf));
+			printf("ERROR denied flow arrived: #%u %s\n", sh->queues[q].denied_seen[i],
+				buf);
+		}
+	for (i = 0; i < r->nb_lost_flows; i++) {
+		flow_str(&sh->flows[r->lost_flows[i]], buf, sizeof(buf));
+		printf("ERROR allowed flow never arrived: #%u %s (%" PRIu64 " sent)\n",
+			r->lost_flows[i], buf, sh->flow_tx[r->lost_flows[i]]);
+	}
+	for (i = 0; i < r->nb_rep_lost_flows; i++) {
+		flow_str(&sh->flows[r->rep_lost_flows[i]], buf, sizeof(buf));
+		printf("ERROR replies of allowed flow never arrived: #%u %s (%" PRIu64 " sent)\n",
+			r->rep_lost_flows[i], buf, sh->flow_rep_tx[r->rep_lost_flows[i]]);
+	}
+	fflush(stdout);
+}
+
+static int
+write_json(const struct pg_shared *sh, const struct result *r)
+{
+	const struct pg_opts *o = sh->o;
+	const struct pg_counters *a = &r->all, *n = &r->run;
+	FILE *f = fopen(o->json, "w");
+	unsigned int q;
+
+	if (f == NULL) {
+		perror(o->json);
+		return -1;
+	}
+	fprintf(f, "{\n");
+	json_num(f, "seconds", r->secs, true);
+	json_num(f, "flows", o->flows, true);
+	json_num(f, "allowed_flows", r->nb_allowed_flows, true);
+	json_num(f, "frame_size", o->imix ? 0 : o->size, true);
+	fprintf(f, "  \"imix\": %s,\n  \"new_flows\": %s,\n", o->imix ? "true" : "false",
+		o->new_flows ? "true" : "false");
+	fprintf(f, "  \"proto\": \"%s\",\n  \"bidir\": %s,\n  \"stateless\": %s,\n",
+		proto_name(o->proto), o->bidir ? "true" : "false", o->stateless ? "true" : "false");
+	json_num(f, "ipv6_pct", o->ipv6_pct, true);
+	json_num(f, "queues", o->queues, true);
+	json_num(f, "rate_mpps_asked", o->rate_mpps, true);
+	json_num(f, "tx_packets", (double)a->tx, true);
+	json_num(f, "tx_allowed", (double)a->tx_allowed, true);
+	json_num(f, "tx_handshake", (double)a->setup_tx, true);
+	json_num(f, "tx_fail", (double)a->tx_fail, true);
+	json_num(f, "tx_mpps", mpps(n->tx, r->secs), true);
+	json_num(f, "tx_gbps", gbps(n->tx_bytes, r->secs), true);
+	json_num(f, "rx_packets", (double)a->rx, true);
+	json_num(f, "rx_allowed", (double)a->rx_allowed, true);
+	json_num(f, "rx_denied", (double)a->rx_denied, true);
+	json_num(f, "rx_foreign", (double)a->rx_foreign, true);
+	json_num(f, "rx_wrong_queue", (double)a->rx_wrong_queue, true);
+	json_num(f, "rx_mpps", mpps(n->rx, r->secs), true);
+	json_num(f, "rx_gbps", gbps(n->rx_bytes, r->secs), true);
+	json_num(f, "allowed_lost", (double)r->missing, true);
+	json_num(f, "allowed_loss_pct", pct(r->missing, a->tx_allowed), true);
+	json_num(f, "allowed_flows_never_arrived", r->nb_lost_flows, true);
+	json_num(f, "reply_tx_packets", (double)a->rep_tx, true);
+	json_num(f, "reply_tx_allowed", (double)a->rep_tx_allowed, true);
+	json_num(f, "reply_tx_fail", (double)a->rep_tx_fail, true);
+	json_num(f, "reply_rx_packets", (double)a->rep_rx, true);
+	json_num(f, "reply_rx_denied", (double)a->rep_rx_denied, true);
+	json_num(f, "reply_rx_mpps", mpps(n->rep_rx, r->secs), true);
+	json_num(f, "reply_allowed_lost", (double)r->rep_missing, true);
+	json_num(f, "rtt_p50_us", pg_lat_pct(r->rtt, 50), true);
+	json_num(f, "rtt_p99_us", pg_lat_pct(r->rtt, 99), true);
+	fprintf(f, "  \"per_queue\": [");
+	for (q = 0; q < o->queues; q++) {
+		struct pg_counters d;
+		memset(&d, 0, sizeof(d));
+		ctr_acc(&d, &sh->queues[q].c, &sh->queues[q].c0);
+		fprintf(f, "%s{\"tx_mpps\": %.6g, \"rx_mpps\": %.6g, \"reply_rx_mpps\": %.6g}",
+			q ? ", " : "", mpps(d.tx, r->secs), mpps(d.rx, r->secs),
+			mpps(d.rep_rx, r->secs));
+	}
+	fprintf(f, "],\n");
+	json_num(f, "latency_p50_us", pg_lat_pct(r->lat, 50), true);
+	json_num(f, "latency_p99_us", pg_lat_pct(r->lat, 99), true);
+	json_num(f, "latency_p999_us", pg_lat_pct(r->lat, 99.9), true);
+	json_num(f, "latency_max_us", (double)r->lat_max_ns / 1000.0, false);
+	fprintf(f, "}\n");
+	return fclose(f) == 0 ? 0 : -1;
+}
+
+/* Queue q's lcore: the first q worker lcores, or (N lcores for N queues) the main lcore
+ * takes queue 0 and the progress lines. @return 0, or -1 when EAL has too few lcores. */
+static int
+launch(struct pg_shared *sh, unsigned int *main_queue)
+{
+	unsigned int nb = sh->o->queues, q, lc, nworkers = rte_lcore_count() - 1;
+	unsigned int first = nworkers >= nb ? 0 : 1;
+
+	if (nworkers + 1 < nb) {
+		fprintf(stderr, "podwall-bench: %u queues need %u lcores (EAL -l), have %u\n", nb,
+			nb, nworkers + 1);
+		return -1;
+	}
+	*main_queue = first == 1 ? 0 : UINT32_MAX;
+	if (first == 1)
+		sh->queues[0].reporter = true;
+	q = first;
+	RTE_LCORE_FOREACH_WORKER (lc) {
+		if (q == nb)
+			break;
+		if (rte_eal_remote_launch(pg_queue_main, &sh->queues[q], lc) != 0) {
+			fprintf(stderr, "podwall-bench: cannot launch lcore %u\n", lc);
+			stop = 1;
+			return -1;
+		}
+		q++;
+	}
+	return 0;
+}
+
+static void *
+zalloc(size_t n, size_t sz)
+{
+	void *p = calloc(n, sz);
+	if (p == NULL)
+		fprintf(stderr, "podwall-bench: out of memory\n");
+	return p;
+}
+
+static unsigned int
+pool_size(unsigned int nb_queues)
+{
+	/* Per queue: two rx rings of 1024, bursts in hand on both ports, the lcore's cache. */
+	unsigned int want = nb_queues * (2 * 1024 + 4 * PG_MAX_BURST + 512), n = 16384;
+
+	while (n - 1 < want)
+		n *= 2;
+	return n - 1;
+}
+
+static int
+run_traffic(const struct pg_opts *o)
+{
+	struct pg_shared sh;
+	struct result res;
+	uint64_t hz = rte_get_tsc_hz(), t;
+	unsigned int i, main_queue = UINT32_MAX, nb_setup = 0, min_frame = 0;
+	int rc = -1;
+
+	memset(&sh, 0, sizeof(sh));
+	memset(&res, 0, sizeof(res));
 	if (rte_eth_dev_count_avail() < 2 || !rte_eth_dev_is_valid_port(o->tx_port) ||
 		!rte_eth_dev_is_valid_port(o->rx_port) || o->tx_port == o->rx_port) {
 		fprintf(stderr, "podwall-bench: needs two distinct ports (--tx-port, --rx-port)\n");
 		return -1;
 	}
-	mp = rte_pktmbuf_pool_create(
-		"bench", 16383, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
-	if (mp == NULL) {
+	sh.o = o;
+	sh.stop = &stop;
+	sh.hz = hz;
+	sh.ns_per_cycle = 1e9 / (double)hz;
+	sh.mp = rte_pktmbuf_pool_create("bench", pool_size(o->queues), 256, 0,
+		RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+	if (sh.mp == NULL) {
 		fprintf(stderr, "podwall-bench: mbuf pool: %s\n", rte_strerror(rte_errno));
 		return -1;
 	}
-	if (port_setup(o->tx_port, mp) != 0 || port_setup(o->rx_port, mp) != 0)
+	if (port_setup(o->tx_port, o->queues, sh.mp) != 0 ||
+		port_setup(o->rx_port, o->queues, sh.mp) != 0)
 		return -1;
 
-	memset(&r, 0, sizeof(r));
-	r.o = o;
-	r.flows = calloc(o->flows, sizeof(*r.flows));
-	r.flow_tx = calloc(o->flows, sizeof(uint64_t));
-	r.flow_rx = calloc(o->flows, sizeof(uint64_t));
-	r.lat = calloc(LAT_BUCKETS, sizeof(uint64_t));
-	if (r.flows == NULL || r.flow_tx == NULL || r.flow_rx == NULL || r.lat == NULL) {
-		fprintf(stderr, "podwall-bench: out of memory\n");
-		return -1;
+	sh.flows = zalloc(o->flows, sizeof(*sh.flows));
+	sh.flow_tx = zalloc(o->flows, sizeof(uint64_t));
+	sh.flow_rx = zalloc(o->flows, sizeof(uint64_t));
+	sh.flow_rep_tx = zalloc(o->flows, sizeof(uint64_t));
+	sh.flow_rep_rx = zalloc(o->flows, sizeof(uint64_t));
+	sh.queues = rte_zmalloc("pg_queues", sizeof(*sh.queues) * o->queues, RTE_CACHE_LINE_SIZE);
+	res.lat = zalloc(PG_LAT_BUCKETS, sizeof(uint64_t));
+	if (o->bidir)
+		res.rtt = zalloc(PG_LAT_BUCKETS, sizeof(uint64_t));
+	if (sh.flows == NULL || sh.flow_tx == NULL || sh.flow_rx == NULL ||
+		sh.flow_rep_tx == NULL || sh.flow_rep_rx == NULL || sh.queues == NULL ||
+		res.lat == NULL || (o->bidir && res.rtt == NULL))
+		goto out;
+	for (i = 0; i < o->queues; i++) {
+		struct pg_queue *q = &sh.queues[i];
+		q->sh = &sh;
+		q->q = i;
+		q->nb_flows = (o->flows - i + o->queues - 1) / o->queues;
+		q->lat = zalloc(PG_LAT_BUCKETS, sizeof(uint64_t));
+		if (q->lat == NULL)
+			goto out;
+		if (o->bidir && (q->rtt = zalloc(PG_LAT_BUCKETS, sizeof(uint64_t))) == NULL)
+			goto out;
 	}
-	sc_flows(&o->sc, r.flows, o->flows);
-	if (o->no_policy) /* the DUT enforces nothing: every packet must arrive */
-		for (i = 0; i < o->flows; i++)
-			r.flows[i].allowed = 1;
-	for (i = 0; i < o->flows; i++)
-		nb_allowed_flows += r.flows[i].allowed;
+	sc_flows(&o->sc, sh.flows, o->flows);
+	assign_flows(o, sh.flows);
+	for (i = 0; i < o->flows; i++) {
+		res.nb_allowed_flows += sh.flows[i].allowed;
+		nb_setup += sh.flows[i].proto == IPPROTO_TCP;
+		if (pg_min_frame(&sh.flows[i]) > min_frame)
+			min_frame = pg_min_frame(&sh.flows[i]);
+	}
+	sh.setup = nb_setup != 0 && !o->new_flows;
 	printf("podwall-bench: %u flows (%u allowed by policy), %s frames, rate %s, %.1f s\n",
-		o->flows, nb_allowed_flows, o->imix ? "IMIX" : "fixed-size",
+		o->flows, res.nb_allowed_flows, o->imix ? "IMIX" : "fixed-size",
 		o->rate_mpps > 0 ? "limited" : "unlimited", o->seconds);
+	printf("podwall-bench: %u queue(s), %s, %u%% IPv6, %s%s; frames at least %u bytes\n",
+		o->queues, proto_name(o->proto), o->ipv6_pct,
+		o->bidir ? "bidirectional" : "one-way",
+		o->bidir ? (o->stateless ? " (replies judged by policy)" :
+					   " (replies of allowed flows expected)") :
+			   "",
+		min_frame);
 	fflush(stdout);
-	if (o->rate_mpps > 0)
-		interval = (uint64_t)((double)hz * o->burst / (o->rate_mpps * 1e6));
+	res.nb_allowed_flows = 0; /* aggregate() counts them again */
 
 	/* Link wait (memif: the peer may start after us): 60 s at most. */
 	for (i = 0; i < 600; i++) {
@@ -461,139 +664,66 @@ run_traffic(const struct opts *o)
 		rte_delay_ms(100);
 	}
 
-	/* Warm-up: let the DUT settle (policy sync), dropping whatever arrives. */
-	start = rte_rdtsc() + (uint64_t)(o->warmup * (double)hz);
-	while (!stop && rte_rdtsc() < start) {
-		struct rte_mbuf *m[MAX_BURST];
-		rte_pktmbuf_free_bulk(m, rte_eth_rx_burst(o->rx_port, 0, m, MAX_BURST));
-		rte_pktmbuf_free_bulk(m, rte_eth_rx_burst(o->tx_port, 0, m, MAX_BURST));
+	/* The time line every queue follows. */
+	t = rte_rdtsc();
+	sh.warm_end = t + (uint64_t)(o->warmup * (double)hz);
+	sh.start = sh.warm_end;
+	if (sh.setup)
+		sh.start +=
+			(uint64_t)(((double)nb_setup / (o->setup_mpps * 1e6) + 0.5) * (double)hz);
+	sh.end = sh.start + (uint64_t)(o->seconds * (double)hz);
+	sh.drain_end = sh.end + hz * 3 / 10;
+	if (launch(&sh, &main_queue) != 0) {
+		rte_eal_mp_wait_lcore();
+		goto out;
 	}
-	start = rte_rdtsc();
-	end = start + (uint64_t)(o->seconds * (double)hz);
-	next_tx = start;
-	next_report = start + hz;
-	struct counters last = r.c;
-	while (!stop && (now = rte_rdtsc()) < end) {
-		if (interval == 0 || now >= next_tx) {
-			send_burst(&r, mp, now);
-			next_tx += interval;
-			if (now > next_tx + hz / 100)
-				next_tx = now; /* fell behind: do not burst to catch up */
-		}
-		recv_burst(&r, o->rx_port, ns_per_cycle);
-		recv_burst(&r, o->tx_port, ns_per_cycle);
-		if (now >= next_report) {
-			printf("[%3.0fs] tx %.3f Mpps rx %.3f Mpps allowed-rx %" PRIu64
-			       " denied-rx %" PRIu64 " tx-fail %" PRIu64 "\n",
-				(double)(now - start) / (double)hz,
-				(double)(r.c.tx - last.tx) / 1e6, (double)(r.c.rx - last.rx) / 1e6,
-				r.c.rx_allowed, r.c.rx_denied, r.c.tx_fail);
-			fflush(stdout);
-			last = r.c;
-			next_report += hz;
-		}
-	}
-	end = rte_rdtsc();
-	last_rx = r.c.rx;
-	/* Drain what is in flight: 300 ms. */
-	drain_end = end + hz * 3 / 10;
-	while (rte_rdtsc() < drain_end) {
-		recv_burst(&r, o->rx_port, ns_per_cycle);
-		recv_burst(&r, o->tx_port, ns_per_cycle);
-	}
-	secs = (double)(end - start) / (double)hz;
-	for (i = 0; i < o->flows; i++) {
-		if (!r.flows[i].allowed || r.flow_tx[i] == 0)
-			continue;
-		if (r.flow_rx[i] < r.flow_tx[i])
-			missing += r.flow_tx[i] - r.flow_rx[i];
-		if (r.flow_rx[i] == 0 && nb_lost_flows < REPORT_FLOWS)
-			lost_flows[nb_lost_flows++] = i;
-	}
-	p50 = lat_pct(&r, 50);
-	p99 = lat_pct(&r, 99);
-	p999 = lat_pct(&r, 99.9);
-	(void)last_rx;
+	if (main_queue != UINT32_MAX) {
+		pg_queue_main(&sh.queues[main_queue]);
+	} else {
+		uint64_t next_report = sh.start + hz;
 
-	printf("tx %" PRIu64 " pkts (%" PRIu64 " allowed), %.3f Mpps, %.3f Gbps; tx-fail %" PRIu64
-	       "\n",
-		r.c.tx, r.c.tx_allowed, (double)r.c.tx / secs / 1e6,
-		(double)r.c.tx_bytes * 8 / secs / 1e9, r.c.tx_fail);
-	printf("rx %" PRIu64 " pkts, %.3f Mpps, %.3f Gbps; allowed %" PRIu64
-	       ", allowed lost %" PRIu64 " (%.3f%%), denied that arrived %" PRIu64 "\n",
-		r.c.rx, (double)r.c.rx / secs / 1e6, (double)r.c.rx_bytes * 8 / secs / 1e9,
-		r.c.rx_allowed, missing,
-		r.c.tx_allowed ? 100.0 * (double)missing / (double)r.c.tx_allowed : 0.0,
-		r.c.rx_denied);
-	printf("latency us: p50 %.1f p99 %.1f p99.9 %.1f max %.1f\n", p50, p99, p999,
-		(double)r.lat_max_ns / 1000.0);
-	for (i = 0; i < r.nb_denied_seen; i++) {
-		flow_str(&r.flows[r.denied_seen[i]], buf, sizeof(buf));
-		printf("ERROR denied flow arrived: #%u %s\n", r.denied_seen[i], buf);
-	}
-	for (i = 0; i < nb_lost_flows; i++) {
-		flow_str(&r.flows[lost_flows[i]], buf, sizeof(buf));
-		printf("ERROR allowed flow never arrived: #%" PRIu64 " %s (%" PRIu64 " sent)\n",
-			lost_flows[i], buf, r.flow_tx[lost_flows[i]]);
-	}
-	if (o->json != NULL) {
-		FILE *f = fopen(o->json, "w");
-		if (f == NULL) {
-			perror(o->json);
-			return -1;
+		while (__atomic_load_n(&sh.nb_done, __ATOMIC_ACQUIRE) < o->queues) {
+			uint64_t now = rte_rdtsc();
+			if (!o->quiet && now >= next_report && now < sh.end) {
+				pg_progress(sh.queues, o->queues, now);
+				next_report += hz;
+			}
+			rte_delay_us_sleep(10000);
 		}
-		fprintf(f, "{\n");
-		json_num(f, "seconds", secs, true);
-		json_num(f, "flows", o->flows, true);
-		json_num(f, "allowed_flows", nb_allowed_flows, true);
-		json_num(f, "frame_size", o->imix ? 0 : o->size, true);
-		fprintf(f, "  \"imix\": %s,\n  \"new_flows\": %s,\n", o->imix ? "true" : "false",
-			o->new_flows ? "true" : "false");
-		json_num(f, "rate_mpps_asked", o->rate_mpps, true);
-		json_num(f, "tx_packets", (double)r.c.tx, true);
-		json_num(f, "tx_allowed", (double)r.c.tx_allowed, true);
-		json_num(f, "tx_fail", (double)r.c.tx_fail, true);
-		json_num(f, "tx_mpps", (double)r.c.tx / secs / 1e6, true);
-		json_num(f, "tx_gbps", (double)r.c.tx_bytes * 8 / secs / 1e9, true);
-		json_num(f, "rx_packets", (double)r.c.rx, true);
-		json_num(f, "rx_allowed", (double)r.c.rx_allowed, true);
-		json_num(f, "rx_denied", (double)r.c.rx_denied, true);
-		json_num(f, "rx_foreign", (double)r.c.rx_foreign, true);
-		json_num(f, "rx_mpps", (double)r.c.rx / secs / 1e6, true);
-		json_num(f, "rx_gbps", (double)r.c.rx_bytes * 8 / secs / 1e9, true);
-		json_num(f, "allowed_lost", (double)missing, true);
-		json_num(f, "allowed_loss_pct",
-			r.c.tx_allowed ? 100.0 * (double)missing / (double)r.c.tx_allowed : 0.0,
-			true);
-		json_num(f, "allowed_flows_never_arrived", nb_lost_flows, true);
-		json_num(f, "latency_p50_us", p50, true);
-		json_num(f, "latency_p99_us", p99, true);
-		json_num(f, "latency_p999_us", p999, true);
-		json_num(f, "latency_max_us", (double)r.lat_max_ns / 1000.0, false);
-		fprintf(f, "}\n");
-		if (fclose(f) != 0)
-			return -1;
 	}
+	rte_eal_mp_wait_lcore();
+
+	aggregate(&sh, &res);
+	print_report(&sh, &res);
+	if (o->json != NULL && write_json(&sh, &res) != 0)
+		goto out;
 	/* Keep the links up while the harness reads the DUT's counters. */
-	drain_end = rte_rdtsc() + (uint64_t)(o->hold * (double)hz);
-	while (!stop && rte_rdtsc() < drain_end) {
-		struct rte_mbuf *m[MAX_BURST];
-		rte_pktmbuf_free_bulk(m, rte_eth_rx_burst(o->rx_port, 0, m, MAX_BURST));
-		rte_pktmbuf_free_bulk(m, rte_eth_rx_burst(o->tx_port, 0, m, MAX_BURST));
-	}
+	t = rte_rdtsc() + (uint64_t)(o->hold * (double)hz);
+	while (!stop && rte_rdtsc() < t)
+		pg_drain_all(&sh, o->queues);
 	rte_eth_dev_stop(o->tx_port);
 	rte_eth_dev_stop(o->rx_port);
-	free(r.flows);
-	free(r.flow_tx);
-	free(r.flow_rx);
-	free(r.lat);
-	return r.c.rx_denied != 0 ? 2 : 0;
+	rc = res.all.rx_denied + res.all.rep_rx_denied != 0 ? 2 : 0;
+out:
+	for (i = 0; sh.queues != NULL && i < o->queues; i++) {
+		free(sh.queues[i].lat);
+		free(sh.queues[i].rtt);
+	}
+	rte_free(sh.queues);
+	free(sh.flows);
+	free(sh.flow_tx);
+	free(sh.flow_rx);
+	free(sh.flow_rep_tx);
+	free(sh.flow_rep_rx);
+	free(res.lat);
+	free(res.rtt);
+	return rc;
 }
 
 int
 main(int argc, char **argv)
 {
-	struct opts o;
+	struct pg_opts o;
 	int i, dashdash = -1, rc;
 
 	memset(&o, 0, sizeof(o));
@@ -609,6 +739,9 @@ main(int argc, char **argv)
 	o.burst = 32;
 	o.tx_port = 0;
 	o.rx_port = 1;
+	o.queues = 1;
+	o.setup_mpps = 1.0;
+	o.proto = PG_PROTO_UDP;
 
 	for (i = 1; i < argc; i++)
 		if (strcmp(argv[i], "--") == 0) {

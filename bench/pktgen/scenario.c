@@ -4,6 +4,8 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
+#include <netinet/in.h>
 #include <sys/stat.h>
 
 static uint64_t
@@ -37,6 +39,19 @@ uint32_t
 sc_pod_ip(unsigned int i)
 {
 	return (10u << 24 | 64u << 16) + i + 1;
+}
+
+void
+sc_pod_ip6(unsigned int i, uint8_t out[16])
+{
+	static const uint8_t prefix[12] = { 0xfd, 0x00, 0x00, 0x10, 0x00, 0x64 };
+	uint32_t n = i + 1;
+
+	memcpy(out, prefix, sizeof(prefix));
+	out[12] = (uint8_t)(n >> 24);
+	out[13] = (uint8_t)(n >> 16);
+	out[14] = (uint8_t)(n >> 8);
+	out[15] = (uint8_t)n;
 }
 
 static unsigned int
@@ -109,6 +124,10 @@ sc_flows(const struct sc_params *p, struct sc_flow *flows, unsigned int n)
 		}
 		f->src_ip = sc_pod_ip(s);
 		f->dst_ip = sc_pod_ip(d);
+		f->src_pod = s;
+		f->dst_pod = d;
+		f->v6 = 0;
+		f->proto = IPPROTO_UDP;
 		f->sport = (uint16_t)(1024 + i % 64000);
 		f->allowed = sc_allowed(p, s, d, f->dport);
 	}
@@ -151,15 +170,20 @@ sc_write(const struct sc_params *p, const char *dir)
 		return -1;
 	for (i = 0; i < p->nb_pods; i++) {
 		uint32_t ip = sc_pod_ip(i);
+		char v4[16];
+
+		snprintf(v4, sizeof(v4), "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255,
+			ip & 255);
 		fprintf(f,
 			"---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: pod-%u\n"
 			"  namespace: ns-%u\n  labels:\n    app: app-%u\n    tier: tier-%u\n"
 			"spec:\n  nodeName: node-1\n  containers:\n    - name: c\n"
 			"      image: bench\n      ports:\n        - containerPort: %u\n"
-			"          protocol: UDP\nstatus:\n  phase: Running\n  podIP: "
-			"%u.%u.%u.%u\n",
+			"          protocol: UDP\n        - containerPort: %u\n"
+			"          protocol: TCP\nstatus:\n  phase: Running\n  podIP: %s\n"
+			"  podIPs:\n    - ip: %s\n    - ip: fd00:10:64::%x:%x\n",
 			i, pod_ns(p, i), pod_app(p, i), pod_app(p, i) % 3, SC_ALLOWED_PORT,
-			ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255);
+			SC_ALLOWED_PORT, v4, v4, (i + 1) >> 16, (i + 1) & 0xffff);
 	}
 	rc |= fclose(f);
 	if (write_file(dir, "20-policies.yaml", &f) != 0)
@@ -174,8 +198,9 @@ sc_write(const struct sc_params *p, const char *dir)
 			"  ingress:\n    - from:\n        - podSelector:\n            "
 			"matchLabels:\n"
 			"              app: app-%u\n      ports:\n        - protocol: UDP\n"
-			"          port: %u\n",
-			i, g % p->nb_ns, app, (app + 1 + i / ka) % p->nb_apps, SC_ALLOWED_PORT);
+			"          port: %u\n        - protocol: TCP\n          port: %u\n",
+			i, g % p->nb_ns, app, (app + 1 + i / ka) % p->nb_apps, SC_ALLOWED_PORT,
+			SC_ALLOWED_PORT);
 	}
 	rc |= fclose(f);
 	return rc == 0 ? 0 : -1;

@@ -1,0 +1,646 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* podwall-bench's traffic engine: see gen.h. */
+#include "gen.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_tcp.h>
+#include <rte_udp.h>
+
+#define ETH_LEN ((unsigned int)sizeof(struct rte_ether_hdr))
+#define TCP_SYNACK (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)
+
+/* Where a received frame's headers and payload are. */
+struct view {
+	struct rte_ether_hdr *eth;
+	struct rte_ipv4_hdr *ip4; /* one of ip4, ip6 */
+	struct rte_ipv6_hdr *ip6;
+	void *l4;
+	struct pg_payload *pl;
+	uint8_t proto;
+};
+
+static inline unsigned int
+l3_len(bool v6)
+{
+	return v6 ? (unsigned int)sizeof(struct rte_ipv6_hdr) :
+		    (unsigned int)sizeof(struct rte_ipv4_hdr);
+}
+
+static inline unsigned int
+l4_len(uint8_t proto)
+{
+	return proto == IPPROTO_TCP ? (unsigned int)sizeof(struct rte_tcp_hdr) :
+				      (unsigned int)sizeof(struct rte_udp_hdr);
+}
+
+unsigned int
+pg_min_frame(const struct sc_flow *f)
+{
+	return ETH_LEN + l3_len(f->v6) + l4_len(f->proto) +
+		(unsigned int)sizeof(struct pg_payload) + RTE_ETHER_CRC_LEN;
+}
+
+static inline bool
+tx_phase_reporter(const struct pg_queue *q)
+{
+	return q->reporter && !q->sh->o->quiet;
+}
+
+static unsigned int
+frame_size(struct pg_queue *q, const struct sc_flow *f)
+{
+	static const unsigned int imix[12] = { 64, 570, 64, 64, 570, 64, 1518, 64, 570, 64, 570,
+		64 };
+	unsigned int min = pg_min_frame(f);
+	unsigned int sz = q->sh->o->imix ? imix[q->imix_i++ % 12] : q->sh->o->size;
+
+	return sz < min ? min : sz;
+}
+
+/* The L4 checksum: UDP over IPv4 goes without (0, as before); TCP and UDP over IPv6 carry
+ * one (IPv6 requires it for UDP). The device under test does not check it, the peers would. */
+static inline void
+l4_cksum(struct view *v)
+{
+	if (v->ip4 != NULL && v->proto == IPPROTO_UDP) {
+		((struct rte_udp_hdr *)v->l4)->dgram_cksum = 0;
+		return;
+	}
+	if (v->proto == IPPROTO_TCP) {
+		struct rte_tcp_hdr *t = v->l4;
+		t->cksum = 0;
+		t->cksum = v->ip4 != NULL ? rte_ipv4_udptcp_cksum(v->ip4, t) :
+					    rte_ipv6_udptcp_cksum(v->ip6, t);
+	} else {
+		struct rte_udp_hdr *u = v->l4;
+		u->dgram_cksum = 0;
+		u->dgram_cksum = rte_ipv6_udptcp_cksum(v->ip6, u);
+	}
+}
+
+/* Write one original (port A to port B) of flow @fi into @m. */
+static struct pg_payload *
+build(struct pg_queue *q, struct rte_mbuf *m, unsigned int fi, uint16_t sport, uint8_t tcp_flags,
+	uint8_t pflags, uint64_t now)
+{
+	const struct pg_shared *sh = q->sh;
+	const struct sc_flow *f = &sh->flows[fi];
+	unsigned int len = frame_size(q, f) - RTE_ETHER_CRC_LEN;
+	char *p = rte_pktmbuf_mtod(m, char *);
+	unsigned int l4_off = ETH_LEN + l3_len(f->v6);
+	struct view v;
+
+	/* A fresh mbuf: its data room (RTE_MBUF_DEFAULT_BUF_SIZE) holds any frame we send. */
+	m->data_len = (uint16_t)len;
+	m->pkt_len = len;
+	memset(&v, 0, sizeof(v));
+	v.eth = (struct rte_ether_hdr *)p;
+	v.l4 = p + l4_off;
+	v.pl = (struct pg_payload *)(p + l4_off + l4_len(f->proto));
+	v.proto = f->proto;
+	memset(v.eth, 0, sizeof(*v.eth));
+	v.eth->dst_addr.addr_bytes[0] = 0x02;
+	v.eth->dst_addr.addr_bytes[5] = 0x02;
+	v.eth->src_addr.addr_bytes[0] = 0x02;
+	v.eth->src_addr.addr_bytes[5] = 0x01;
+	if (f->v6) {
+		v.ip6 = (struct rte_ipv6_hdr *)(v.eth + 1);
+		v.eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
+		v.ip6->vtc_flow = rte_cpu_to_be_32(6u << 28);
+		v.ip6->payload_len = rte_cpu_to_be_16((uint16_t)(len - l4_off));
+		v.ip6->proto = f->proto;
+		v.ip6->hop_limits = 64;
+		sc_pod_ip6(f->src_pod, v.ip6->src_addr);
+		sc_pod_ip6(f->dst_pod, v.ip6->dst_addr);
+	} else {
+		v.ip4 = (struct rte_ipv4_hdr *)(v.eth + 1);
+		v.eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+		memset(v.ip4, 0, sizeof(*v.ip4));
+		v.ip4->version_ihl = RTE_IPV4_VHL_DEF;
+		v.ip4->total_length = rte_cpu_to_be_16((uint16_t)(len - ETH_LEN));
+		v.ip4->time_to_live = 64;
+		v.ip4->next_proto_id = f->proto;
+		v.ip4->src_addr = rte_cpu_to_be_32(f->src_ip);
+		v.ip4->dst_addr = rte_cpu_to_be_32(f->dst_ip);
+		v.ip4->hdr_checksum = rte_ipv4_cksum(v.ip4);
+	}
+	if (f->proto == IPPROTO_TCP) {
+		struct rte_tcp_hdr *t = v.l4;
+		t->src_port = rte_cpu_to_be_16(sport);
+		t->dst_port = rte_cpu_to_be_16(f->dport);
+		t->sent_seq = rte_cpu_to_be_32(q->seq);
+		t->recv_ack = rte_cpu_to_be_32((tcp_flags & RTE_TCP_ACK_FLAG) != 0 ? 1 : 0);
+		t->data_off = 5 << 4;
+		t->tcp_flags = tcp_flags;
+		t->rx_win = rte_cpu_to_be_16(65535);
+		t->tcp_urp = 0;
+	} else {
+		struct rte_udp_hdr *u = v.l4;
+		u->src_port = rte_cpu_to_be_16(sport);
+		u->dst_port = rte_cpu_to_be_16(f->dport);
+		u->dgram_len = rte_cpu_to_be_16((uint16_t)(len - l4_off));
+	}
+	v.pl->tsc = now;
+	v.pl->seq = q->seq++;
+	v.pl->flow = fi;
+	v.pl->magic = PG_MAGIC;
+	v.pl->flags = (uint8_t)(pflags | (f->allowed ? PG_F_ALLOWED : 0));
+	l4_cksum(&v);
+	return v.pl;
+}
+
+/* Find a received frame's headers; false for anything that is not one of ours. */
+static bool
+parse(struct rte_mbuf *m, const struct pg_shared *sh, struct view *v)
+{
+	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+	uint32_t len = rte_pktmbuf_data_len(m), off = ETH_LEN;
+	uint16_t et;
+
+	memset(v, 0, sizeof(*v));
+	if (len < ETH_LEN + sizeof(struct rte_ipv4_hdr))
+		return false;
+	v->eth = (struct rte_ether_hdr *)p;
+	et = rte_be_to_cpu_16(v->eth->ether_type);
+	if (et == RTE_ETHER_TYPE_IPV4) {
+		v->ip4 = (struct rte_ipv4_hdr *)(p + off);
+		v->proto = v->ip4->next_proto_id;
+		off += (uint32_t)(v->ip4->version_ihl & 0x0f) * 4;
+	} else if (et == RTE_ETHER_TYPE_IPV6) {
+		v->ip6 = (struct rte_ipv6_hdr *)(p + off);
+		v->proto = v->ip6->proto;
+		off += (uint32_t)sizeof(struct rte_ipv6_hdr);
+	} else {
+		return false;
+	}
+	if (v->proto != IPPROTO_UDP && v->proto != IPPROTO_TCP)
+		return false;
+	if (off + sizeof(struct rte_tcp_hdr) > len)
+		return false;
+	v->l4 = p + off;
+	off += v->proto == IPPROTO_TCP ?
+		(uint32_t)(((struct rte_tcp_hdr *)v->l4)->data_off >> 4) * 4 :
+		(uint32_t)sizeof(struct rte_udp_hdr);
+	if (off + sizeof(struct pg_payload) > len)
+		return false;
+	v->pl = (struct pg_payload *)(p + off);
+	return v->pl->magic == PG_MAGIC && v->pl->flow < sh->o->flows;
+}
+
+static inline uint16_t *
+sport_of(struct view *v)
+{
+	return v->proto == IPPROTO_TCP ? &((struct rte_tcp_hdr *)v->l4)->src_port :
+					 &((struct rte_udp_hdr *)v->l4)->src_port;
+}
+
+/* Turn a received frame around: addresses and ports swapped. */
+static void
+swap(struct view *v)
+{
+	struct rte_ether_addr ea = v->eth->src_addr;
+	uint16_t *sp = sport_of(v), port = sp[0];
+
+	v->eth->src_addr = v->eth->dst_addr;
+	v->eth->dst_addr = ea;
+	if (v->ip4 != NULL) {
+		uint32_t a = v->ip4->src_addr;
+		v->ip4->src_addr = v->ip4->dst_addr;
+		v->ip4->dst_addr = a;
+	} else {
+		uint8_t a[16];
+		memcpy(a, v->ip6->src_addr, 16);
+		memcpy(v->ip6->src_addr, v->ip6->dst_addr, 16);
+		memcpy(v->ip6->dst_addr, a, 16);
+	}
+	sp[0] = sp[1];
+	sp[1] = port;
+}
+
+/* A flow's counter, from the queue that owns the flow or (a frame that came back on another
+ * queue, counted as an error too) from any other. */
+static inline void
+flow_inc(uint64_t *ctr, bool own)
+{
+	if (likely(own))
+		(*ctr)++;
+	else
+		__atomic_fetch_add(ctr, 1, __ATOMIC_RELAXED);
+}
+
+static inline void
+hist_add(uint64_t *h, uint64_t *max, uint64_t ns)
+{
+	if (ns > *max)
+		*max = ns;
+	h[ns / PG_LAT_BUCKET_NS < PG_LAT_BUCKETS ? ns / PG_LAT_BUCKET_NS : PG_LAT_BUCKETS - 1]++;
+}
+
+/* What a frame about to be sent says: read before rte_eth_tx_burst(), after which the PMD
+ * may have freed it (memif copies and frees at once) and another lcore reused it. */
+struct sent_info {
+	uint32_t flow;
+	uint16_t bytes;
+	uint8_t flags;
+};
+
+static inline void
+note(struct sent_info *si, const struct rte_mbuf *m, const struct pg_payload *pl)
+{
+	si->flow = pl->flow;
+	si->flags = pl->flags;
+	si->bytes = (uint16_t)(m->pkt_len + RTE_ETHER_CRC_LEN);
+}
+
+/* Send @m[0..n-1] (originals, described by @si) on port A, queue q, and count them. */
+static void
+tx_originals(struct pg_queue *q, struct rte_mbuf **m, const struct sent_info *si, unsigned int n)
+{
+	const struct pg_shared *sh = q->sh;
+	unsigned int sent, i;
+
+	if (n == 0)
+		return;
+	sent = rte_eth_tx_burst(sh->o->tx_port, (uint16_t)q->q, m, (uint16_t)n);
+	for (i = 0; i < sent; i++) {
+		flow_inc(&sh->flow_tx[si[i].flow], si[i].flow % sh->o->queues == q->q);
+		q->c.tx_allowed += si[i].flags & PG_F_ALLOWED;
+		q->c.setup_tx += (si[i].flags & PG_F_SETUP) != 0;
+		q->c.tx_bytes += si[i].bytes;
+	}
+	q->c.tx += sent;
+	if (sent < n) {
+		q->c.tx_fail += n - sent;
+		rte_pktmbuf_free_bulk(&m[sent], n - sent);
+	}
+}
+
+/* One burst of originals: the next flows of this queue, or (@setup) the next TCP flows'
+ * SYNs. */
+static unsigned int
+send_burst(struct pg_queue *q, uint64_t now, bool setup, unsigned int n)
+{
+	const struct pg_shared *sh = q->sh;
+	const struct pg_opts *o = sh->o;
+	struct rte_mbuf *m[PG_MAX_BURST];
+	struct sent_info si[PG_MAX_BURST];
+	unsigned int i, nbq = o->queues;
+
+	if (rte_pktmbuf_alloc_bulk(sh->mp, m, n) != 0) {
+		q->c.tx_fail += n;
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		unsigned int fi;
+		const struct sc_flow *f;
+		uint16_t sport;
+		uint8_t flags = 0;
+
+		/* The SYNs go to TCP flows only (the caller counted them: one lies ahead). */
+		while (setup && sh->flows[q->q + q->next * nbq].proto != IPPROTO_TCP)
+			q->next++;
+		fi = q->q + q->next * nbq;
+		f = &sh->flows[fi];
+		sport = f->sport;
+
+		if (o->new_flows)
+			sport = (uint16_t)(1024 + (f->sport - 1024 + q->pass * 7919u) % 64000);
+		if (f->proto == IPPROTO_TCP)
+			flags = setup || o->new_flows ? RTE_TCP_SYN_FLAG :
+							RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG;
+		note(&si[i], m[i], build(q, m[i], fi, sport, flags, setup ? PG_F_SETUP : 0, now));
+		if (++q->next == q->nb_flows) {
+			q->next = 0;
+			q->pass++;
+		}
+	}
+	tx_originals(q, m, si, n);
+	return n;
+}
+
+/* The verdict a reply to @v must get: with connection tracking, that of an allowed flow's
+ * reply (forwarded); without, the policy's on the reversed packet (egress is never isolated
+ * in the scenario, so ingress to the flow's source pod on the original source port). */
+static bool
+reply_allowed(const struct pg_shared *sh, const struct sc_flow *f, struct view *v)
+{
+	if (sh->o->no_policy || !sh->o->stateless)
+		return true;
+	return sc_allowed(&sh->o->sc, f->dst_pod, f->src_pod, rte_be_to_cpu_16(*sport_of(v)));
+}
+
+/* Receive originals on port B; in bidirectional mode answer the allowed ones from port B. */
+static void
+recv_b(struct pg_queue *q)
+{
+	struct pg_shared *sh = q->sh;
+	const struct pg_opts *o = sh->o;
+	struct rte_mbuf *m[PG_MAX_BURST], *rep[PG_MAX_BURST], *drop[PG_MAX_BURST];
+	struct sent_info si[PG_MAX_BURST];
+	uint16_t n = rte_eth_rx_burst(o->rx_port, (uint16_t)q->q, m, PG_MAX_BURST), i;
+	unsigned int nrep = 0, ndrop = 0, sent;
+	uint64_t now = rte_rdtsc();
+
+	if (n == 0)
+		return;
+	for (i = 0; i < n; i++) {
+		struct view v;
+		unsigned int fi;
+		bool own;
+
+		if (!parse(m[i], sh, &v) || (v.pl->flags & PG_F_REPLY) != 0) {
+			q->c.rx_foreign++;
+			drop[ndrop++] = m[i];
+			continue;
+		}
+		fi = v.pl->flow;
+		own = fi % o->queues == q->q;
+		q->c.rx_wrong_queue += !own;
+		q->c.rx++;
+		q->c.rx_bytes += m[i]->pkt_len + RTE_ETHER_CRC_LEN;
+		flow_inc(&sh->flow_rx[fi], own);
+		hist_add(q->lat, &q->lat_max_ns,
+			(uint64_t)((double)(now - v.pl->tsc) * sh->ns_per_cycle));
+		if ((v.pl->flags & PG_F_ALLOWED) == 0) {
+			q->c.rx_denied++;
+			if (q->nb_denied_seen < PG_REPORT_FLOWS &&
+				(q->nb_denied_seen == 0 ||
+					q->denied_seen[q->nb_denied_seen - 1] != fi))
+				q->denied_seen[q->nb_denied_seen++] = fi;
+			drop[ndrop++] = m[i];
+			continue;
+		}
+		q->c.rx_allowed++;
+		if (!o->bidir) {
+			drop[ndrop++] = m[i];
+			continue;
+		}
+		/* The answer: SYN-ACK to a SYN, ACK to anything else. */
+		v.pl->flags = (uint8_t)(PG_F_REPLY | (v.pl->flags & PG_F_SETUP) |
+			(reply_allowed(sh, &sh->flows[fi], &v) ? PG_F_ALLOWED : 0));
+		swap(&v);
+		if (v.proto == IPPROTO_TCP) {
+			struct rte_tcp_hdr *t = v.l4;
+			t->tcp_flags = (t->tcp_flags & RTE_TCP_SYN_FLAG) != 0 ? TCP_SYNACK :
+										RTE_TCP_ACK_FLAG;
+			t->recv_ack = rte_cpu_to_be_32(rte_be_to_cpu_32(t->sent_seq) + 1);
+			t->sent_seq = rte_cpu_to_be_32(v.pl->seq);
+		}
+		l4_cksum(&v);
+		note(&si[nrep], m[i], v.pl);
+		rep[nrep++] = m[i];
+	}
+	if (ndrop != 0)
+		rte_pktmbuf_free_bulk(drop, ndrop);
+	if (nrep == 0)
+		return;
+	sent = rte_eth_tx_burst(o->rx_port, (uint16_t)q->q, rep, (uint16_t)nrep);
+	for (i = 0; i < sent; i++) {
+		flow_inc(&sh->flow_rep_tx[si[i].flow], si[i].flow % o->queues == q->q);
+		q->c.rep_tx_allowed += si[i].flags & PG_F_ALLOWED;
+	}
+	q->c.rep_tx += sent;
+	if (sent < nrep) {
+		q->c.rep_tx_fail += nrep - sent;
+		rte_pktmbuf_free_bulk(&rep[sent], nrep - sent);
+	}
+}
+
+/* Receive replies on port A (anything there is foreign in one-directional mode); a SYN-ACK
+ * of an allowed flow is answered with the handshake's ACK, an original again. */
+static void
+recv_a(struct pg_queue *q)
+{
+	struct pg_shared *sh = q->sh;
+	const struct pg_opts *o = sh->o;
+	struct rte_mbuf *m[PG_MAX_BURST], *ack[PG_MAX_BURST], *drop[PG_MAX_BURST];
+	struct sent_info si[PG_MAX_BURST];
+	uint16_t n = rte_eth_rx_burst(o->tx_port, (uint16_t)q->q, m, PG_MAX_BURST), i;
+	unsigned int nack = 0, ndrop = 0;
+	uint64_t now = rte_rdtsc();
+
+	if (n == 0)
+		return;
+	for (i = 0; i < n; i++) {
+		const struct sc_flow *f;
+		struct rte_tcp_hdr *t;
+		struct view v;
+		unsigned int fi;
+		bool own;
+
+		drop[ndrop++] = m[i];
+		if (!o->bidir || !parse(m[i], sh, &v) || (v.pl->flags & PG_F_REPLY) == 0) {
+			q->c.rx_foreign++;
+			continue;
+		}
+		fi = v.pl->flow;
+		f = &sh->flows[fi];
+		own = fi % o->queues == q->q;
+		q->c.rx_wrong_queue += !own;
+		q->c.rep_rx++;
+		q->c.rep_rx_bytes += m[i]->pkt_len + RTE_ETHER_CRC_LEN;
+		flow_inc(&sh->flow_rep_rx[fi], own);
+		hist_add(q->rtt, &q->rtt_max_ns,
+			(uint64_t)((double)(now - v.pl->tsc) * sh->ns_per_cycle));
+		if ((v.pl->flags & PG_F_ALLOWED) == 0) {
+			q->c.rep_rx_denied++;
+			if (q->nb_denied_seen < PG_REPORT_FLOWS &&
+				(q->nb_denied_seen == 0 ||
+					q->denied_seen[q->nb_denied_seen - 1] != fi))
+				q->denied_seen[q->nb_denied_seen++] = fi;
+			continue;
+		}
+		q->c.rep_rx_allowed++;
+		t = v.l4;
+		if (v.proto != IPPROTO_TCP || t->tcp_flags != TCP_SYNACK)
+			continue;
+		/* Complete the handshake: back to the original direction, a bare ACK. */
+		ndrop--;
+		swap(&v);
+		t->tcp_flags = RTE_TCP_ACK_FLAG;
+		t->recv_ack = rte_cpu_to_be_32(rte_be_to_cpu_32(t->sent_seq) + 1);
+		t->sent_seq = rte_cpu_to_be_32(q->seq);
+		v.pl->tsc = now;
+		v.pl->seq = q->seq++;
+		v.pl->flags = (uint8_t)(PG_F_SETUP | (f->allowed ? PG_F_ALLOWED : 0));
+		l4_cksum(&v);
+		note(&si[nack], m[i], v.pl);
+		ack[nack++] = m[i];
+	}
+	if (ndrop != 0)
+		rte_pktmbuf_free_bulk(drop, ndrop);
+	tx_originals(q, ack, si, nack);
+}
+
+static void
+publish(struct pg_queue *q)
+{
+	__atomic_store_n(&q->pub_tx, q->c.tx, __ATOMIC_RELAXED);
+	__atomic_store_n(&q->pub_rx, q->c.rx, __ATOMIC_RELAXED);
+	__atomic_store_n(&q->pub_rep_rx, q->c.rep_rx, __ATOMIC_RELAXED);
+	__atomic_store_n(&q->pub_denied, q->c.rx_denied + q->c.rep_rx_denied, __ATOMIC_RELAXED);
+}
+
+static void
+drop_rx(const struct pg_shared *sh, unsigned int q)
+{
+	struct rte_mbuf *m[PG_MAX_BURST];
+
+	rte_pktmbuf_free_bulk(m, rte_eth_rx_burst(sh->o->rx_port, (uint16_t)q, m, PG_MAX_BURST));
+	rte_pktmbuf_free_bulk(m, rte_eth_rx_burst(sh->o->tx_port, (uint16_t)q, m, PG_MAX_BURST));
+}
+
+void
+pg_drain_all(const struct pg_shared *sh, unsigned int nb_queues)
+{
+	unsigned int q;
+
+	for (q = 0; q < nb_queues; q++)
+		drop_rx(sh, q);
+}
+
+/* Before the timed phase: one SYN per TCP flow of this queue, paced, then wait for start. */
+static void
+setup_phase(struct pg_queue *q)
+{
+	struct pg_shared *sh = q->sh;
+	const struct pg_opts *o = sh->o;
+	double per_queue = o->setup_mpps * 1e6 / o->queues;
+	uint64_t interval = (uint64_t)((double)sh->hz * o->burst / per_queue), next = rte_rdtsc();
+	unsigned int left = 0, k;
+
+	for (k = 0; k < q->nb_flows; k++)
+		left += sh->flows[q->q + k * o->queues].proto == IPPROTO_TCP;
+	while (!*sh->stop && left > 0) {
+		uint64_t now = rte_rdtsc();
+
+		if (now >= next) {
+			left -= send_burst(q, now, true, left < o->burst ? left : o->burst);
+			next += interval;
+		}
+		recv_b(q);
+		recv_a(q);
+	}
+	q->next = 0;
+	q->pass = 0;
+}
+
+int
+pg_queue_main(void *arg)
+{
+	struct pg_queue *q = arg;
+	struct pg_shared *sh = q->sh;
+	const struct pg_opts *o = sh->o;
+	uint64_t interval = 0, now, next_tx, next_report;
+
+	/* Warm-up: let the DUT settle (policy sync), dropping whatever arrives. */
+	while (!*sh->stop && rte_rdtsc() < sh->warm_end)
+		drop_rx(sh, q->q);
+	if (sh->setup)
+		setup_phase(q);
+	while (!*sh->stop && rte_rdtsc() < sh->start) {
+		recv_b(q);
+		recv_a(q);
+	}
+	q->c0 = q->c;
+	publish(q);
+	if (o->rate_mpps > 0)
+		interval = (uint64_t)((double)sh->hz * o->burst * o->queues / (o->rate_mpps * 1e6));
+	next_tx = sh->start;
+	next_report = sh->start + sh->hz;
+	while (!*sh->stop && (now = rte_rdtsc()) < sh->end) {
+		if (interval == 0 || now >= next_tx) {
+			send_burst(q, now, false, o->burst);
+			next_tx += interval;
+			if (now > next_tx + sh->hz / 100)
+				next_tx = now; /* fell behind: do not burst to catch up */
+		}
+		recv_b(q);
+		recv_a(q);
+		publish(q);
+		if (tx_phase_reporter(q) && now >= next_report) {
+			pg_progress(sh->queues, o->queues, now);
+			next_report += sh->hz;
+		}
+	}
+	q->t_end = rte_rdtsc();
+	/* Drain what is in flight (replies and handshakes still answer). */
+	while (rte_rdtsc() < sh->drain_end) {
+		recv_b(q);
+		recv_a(q);
+	}
+	publish(q);
+	__atomic_fetch_add(&sh->nb_done, 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+void
+pg_progress(struct pg_queue *qs, unsigned int nb, uint64_t now)
+{
+	static uint64_t last_t, last_tx, last_rx, last_rep;
+	const struct pg_shared *sh = qs[0].sh;
+	uint64_t tx = 0, rx = 0, rep = 0, denied = 0, t0 = 0, r0 = 0, p0 = 0;
+	char reps[48] = "";
+	double dt;
+	unsigned int i;
+
+	for (i = 0; i < nb; i++) {
+		tx += __atomic_load_n(&qs[i].pub_tx, __ATOMIC_RELAXED);
+		rx += __atomic_load_n(&qs[i].pub_rx, __ATOMIC_RELAXED);
+		rep += __atomic_load_n(&qs[i].pub_rep_rx, __ATOMIC_RELAXED);
+		denied += __atomic_load_n(&qs[i].pub_denied, __ATOMIC_RELAXED);
+		t0 += qs[i].c0.tx;
+		r0 += qs[i].c0.rx;
+		p0 += qs[i].c0.rep_rx;
+	}
+	if (last_t == 0) {
+		last_t = sh->start;
+		last_tx = t0;
+		last_rx = r0;
+		last_rep = p0;
+	}
+	dt = (double)(now - last_t) / (double)sh->hz;
+	if (dt <= 0)
+		return;
+	if (sh->o->bidir)
+		snprintf(reps, sizeof(reps), " replies-rx %.3f Mpps",
+			(double)(rep - last_rep) / dt / 1e6);
+	fprintf(stderr, "[%4.0fs/%.0fs] tx %.3f Mpps rx %.3f Mpps%s denied-rx %" PRIu64 "\n",
+		(double)(now - sh->start) / (double)sh->hz, sh->o->seconds,
+		(double)(tx - last_tx) / dt / 1e6, (double)(rx - last_rx) / dt / 1e6, reps, denied);
+	last_t = now;
+	last_tx = tx;
+	last_rx = rx;
+	last_rep = rep;
+}
+
+double
+pg_lat_pct(const uint64_t *h, double pct)
+{
+	uint64_t total = 0, acc = 0, want;
+	unsigned int i;
+
+	if (h == NULL)
+		return NAN;
+	for (i = 0; i < PG_LAT_BUCKETS; i++)
+		total += h[i];
+	if (total == 0)
+		return NAN;
+	want = (uint64_t)ceil((double)total * pct / 100.0);
+	for (i = 0; i < PG_LAT_BUCKETS; i++) {
+		acc += h[i];
+		if (acc >= want)
+			return (i + 0.5) * PG_LAT_BUCKET_NS / 1000.0;
+	}
+	return NAN;
+}
