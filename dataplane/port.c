@@ -94,8 +94,11 @@ pw_port_configure(struct pw_dp *dp, unsigned int idx, char *err, size_t err_len)
 			"port %s: %u rx queues spread by the kernel's symmetric fanout hash",
 			port->name, port->nb_rxq);
 	} else if (port->nb_rxq > 1) {
-		PW_DP_LOG(WARNING, "port %s (%s): %u rx queues but no RSS support", port->name,
-			port->driver, port->nb_rxq);
+		/* memif, ring: the sender picks the queue, so flow affinity is its job. */
+		PW_DP_LOG(WARNING,
+			"port %s (%s): %u rx queues without RSS: the sender picks the queue; "
+			"both directions of a flow must arrive on the same queue index",
+			port->name, port->driver, port->nb_rxq);
 	}
 	/* RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE stays off: flooding sends one mbuf to several ports
 	 * with a raised refcnt, which fast-free forbids. */
