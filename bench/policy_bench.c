@@ -195,13 +195,16 @@ timed(pass_fn fn, void *ctx, const struct pw_pkt_meta *m, unsigned int n, double
 	*on_cpu = cpu / ((double)t / (double)hz);
 }
 
-/* podwall's own ACL keys of the mix, to time rte_acl_classify() alone. */
+/* podwall's own ACL keys of the mix, to time rte_acl_classify() alone: each IPv4 key goes to
+ * the egress table when its source enforces egress, to the ingress table when its
+ * destination enforces ingress (classify.h). */
 struct acl_only {
-	const struct rte_acl_ctx *acl;
+	const struct rte_acl_ctx *acl[PW_ACL_NB_DIRS];
 	struct pw_acl4_key *keys;
-	const uint8_t **data;
-	unsigned int nb;
-	uint32_t res[BURST * PW_ACL_NB_CATEGORIES];
+	const uint8_t **data[PW_ACL_NB_DIRS];
+	unsigned int nb;		     /**< packets classified (keys) */
+	unsigned int nb_dir[PW_ACL_NB_DIRS]; /**< keys per table */
+	uint32_t res[BURST];
 };
 
 /* The keys pw_cls_run() gives rte_acl for the IPv4 packets of @m (it classifies the
@@ -210,29 +213,37 @@ static int
 acl_keys(struct pw_pass_ctx *pc, const struct pw_pkt_meta *m, unsigned int n, struct acl_only *a)
 {
 	const struct pw_snapshot *s = pc->snap;
-	unsigned int off, j, k;
+	unsigned int off, j, k, d;
 
-	a->acl = s->acl4;
+	a->acl[PW_ACL_CAT_EGRESS] = s->acl4;
+	a->acl[PW_ACL_CAT_INGRESS] = s->acl4_in;
 	a->keys = calloc(n, sizeof(*a->keys));
-	a->data = calloc(n, sizeof(*a->data));
-	if (a->keys == NULL || a->data == NULL)
+	a->data[0] = calloc(n, sizeof(*a->data[0]));
+	a->data[1] = calloc(n, sizeof(*a->data[1]));
+	if (a->keys == NULL || a->data[0] == NULL || a->data[1] == NULL)
 		return -ENOMEM;
 	for (off = 0; off < n; off += BURST) {
 		uint16_t nb = (uint16_t)RTE_MIN(BURST, n - off);
 
 		memset(pc->reason, 0, sizeof(pc->reason));
 		pw_cls_run(s, m + off, pc->reason, nb, pc->sc);
-		for (j = 0, k = 0; j < nb; j++)
-			k += m[off + j].l3 == PW_L3_IPV4 &&
-				((s->ident_flags[pc->sc->sid[j]] & PW_IDENT_F_ENFORCE_EGRESS) !=
-						0 ||
-					(s->ident_flags[pc->sc->did[j]] &
-						PW_IDENT_F_ENFORCE_INGRESS) != 0);
-		memcpy(&a->keys[a->nb], pc->sc->k4, k * sizeof(*a->keys));
-		a->nb += k;
+		/* sc->k4[] holds the keys of the IPv4 packets some direction enforces, in order. */
+		for (j = 0, k = 0; j < nb; j++) {
+			bool dir[PW_ACL_NB_DIRS] = {
+				(s->ident_flags[pc->sc->sid[j]] & PW_IDENT_F_ENFORCE_EGRESS) != 0,
+				(s->ident_flags[pc->sc->did[j]] & PW_IDENT_F_ENFORCE_INGRESS) != 0,
+			};
+
+			if (m[off + j].l3 != PW_L3_IPV4 || (!dir[0] && !dir[1]))
+				continue;
+			a->keys[a->nb] = pc->sc->k4[k++];
+			for (d = 0; d < PW_ACL_NB_DIRS; d++)
+				if (dir[d])
+					a->data[d][a->nb_dir[d]++] =
+						(const uint8_t *)&a->keys[a->nb];
+			a->nb++;
+		}
 	}
-	for (j = 0; j < a->nb; j++)
-		a->data[j] = (const uint8_t *)&a->keys[j];
 	return 0;
 }
 
@@ -241,14 +252,15 @@ static unsigned int
 acl_only_pass(void *arg, const struct pw_pkt_meta *m, unsigned int n, uint8_t *deny)
 {
 	struct acl_only *a = arg;
-	unsigned int off;
+	unsigned int off, d;
 
 	RTE_SET_USED(m);
 	RTE_SET_USED(n);
 	RTE_SET_USED(deny);
-	for (off = 0; off < a->nb && a->acl != NULL; off += BURST)
-		(void)rte_acl_classify(a->acl, a->data + off, a->res, RTE_MIN(BURST, a->nb - off),
-			PW_ACL_NB_CATEGORIES);
+	for (d = 0; d < PW_ACL_NB_DIRS; d++)
+		for (off = 0; off < a->nb_dir[d] && a->acl[d] != NULL; off += BURST)
+			(void)rte_acl_classify(a->acl[d], a->data[d] + off, a->res,
+				RTE_MIN(BURST, a->nb_dir[d] - off), PW_ACL_TABLE_CATEGORIES);
 	return 0;
 }
 
@@ -286,7 +298,8 @@ measure(struct pw_pass_ctx *pw, struct nv_pass *nv, const struct pw_pkt_meta *m,
 		res->acl_share = (double)ao.nb / n;
 	}
 	free(ao.keys);
-	free(ao.data);
+	free(ao.data[0]);
+	free(ao.data[1]);
 	if (nv == NULL)
 		return;
 	res->nv_cpp = median(cycles[1], o->reps);
@@ -449,8 +462,15 @@ run_case(const struct pw_model *model, struct result *res, const struct opts *o,
 			compile[b], acl[b], total[b]);
 	}
 	res->info = snap->info;
-	if (o->acl_dump && snap->acl4 != NULL)
-		rte_acl_dump(snap->acl4); /* to stdout: tries, rules, algorithm */
+	if (o->acl_dump) {
+		const struct rte_acl_ctx *t[] = { snap->acl4, snap->acl4_in, snap->acl6,
+			snap->acl6_in };
+		unsigned int i;
+
+		for (i = 0; i < RTE_DIM(t); i++)
+			if (t[i] != NULL)
+				rte_acl_dump(t[i]); /* to stdout: tries, rules, algorithm */
+	}
 	res->compile_ms = median(compile, o->builds);
 	res->acl_ms = median(acl, o->builds);
 	res->total_ms = median(total, o->builds);

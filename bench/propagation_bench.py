@@ -34,8 +34,11 @@ single policy change (rotating modify / add / delete of one NetworkPolicy), and 
 For a burst, "live" means: the daemon's model holds every change (policy.objects.pods) and a
 snapshot built after the last of them is published.
 
-The split comes from the daemon's status (policy.last_build_ms: compile, acl_build, total).
-Decode and publish are not reported by the daemon (yet); see bench/README.md.
+The split comes from the daemon's status (policy.last_build_ms: compile, acl_build, maps, total;
+policy.acl_tables: how many ACL tables the build shared with the snapshot before instead of
+building them; policy.last_build_cpu_ms: the build's CPU time on the daemon's control thread,
+its own cost apart from what other processes take). "ACL reused" counts the samples whose build
+shared every table.
 
 Every wait is bounded; the daemon and the server are stopped on exit."""
 
@@ -444,13 +447,21 @@ class Bench:
 
     def record(self, case, lat, emit, p, builds, kind):
         lb = p.get("last_build_ms", {})
+        tables = p.get("acl_tables", {})
         self.results.setdefault(case, []).append({
             "kind": kind, "latency_ms": lat * 1e3, "emit_ms": emit * 1e3, "builds": builds,
             "compile_ms": lb.get("compile"), "acl_build_ms": lb.get("acl_build"),
-            "build_total_ms": lb.get("total"), "generation": p["generation"]})
+            "maps_ms": lb.get("maps"), "build_total_ms": lb.get("total"),
+            "build_cpu_ms": p.get("last_build_cpu_ms"),
+            "acl_tables": tables.get("live"), "acl_reused": tables.get("reused"),
+            "identities": p.get("identities"), "generation": p["generation"]})
         if self.args.verbose:
-            print("  %-12s %-8s %7.1f ms (emit %.1f, builds %d, build %.1f ms)" % (
-                case, kind, lat * 1e3, emit * 1e3, builds, lb.get("total", 0)), flush=True)
+            print("  %-12s %-8s %7.1f ms (emit %.1f, builds %d, build %.1f ms, CPU %.1f ms: "
+                  "compile %.1f, ACL %.1f, %s of %s tables reused; %s identities)" % (
+                      case, kind, lat * 1e3, emit * 1e3, builds, lb.get("total", 0),
+                      p.get("last_build_cpu_ms") or 0, lb.get("compile", 0),
+                      lb.get("acl_build", 0), tables.get("reused"), tables.get("live"),
+                      p.get("identities")), flush=True)
 
     def run(self, case, kind, emit, done):
         settle(self.st)
@@ -560,21 +571,24 @@ def table(results):
         lat = [x["latency_ms"] for x in r]
 
         def med(key):
-            v = [x[key] for x in r if x[key] is not None]
+            v = [x[key] for x in r if x.get(key) is not None]
             return statistics.median(v) if v else float("nan")
         # Latency outside the (last) build: emission, watch read, decode, the quiet period,
         # the tick, publish, and the poll.
         other = [x["latency_ms"] - x["build_total_ms"] for x in r
                  if x["builds"] == 1 and x["build_total_ms"] is not None]
+        # Samples whose (last) build shared every ACL table with the snapshot before.
+        reused = sum(1 for x in r if x.get("acl_tables") and
+                     x.get("acl_reused") == x.get("acl_tables"))
         rows.append((case, len(r), statistics.median(lat), pct(lat, 99), min(lat), max(lat),
                      med("emit_ms"), med("compile_ms"), med("acl_build_ms"), med("build_total_ms"),
-                     statistics.median(other) if other else float("nan"),
-                     statistics.median([x["builds"] for x in r])))
+                     med("build_cpu_ms"), statistics.median(other) if other else float("nan"),
+                     statistics.median([x["builds"] for x in r]), reused, len(r)))
     head = ("| case | n | p50 ms | p99 ms | min ms | max ms | emit ms | compile ms | "
-            "ACL build ms | build total ms | rest ms | builds |\n"
-            "| --- |" + " ---: |" * 11 + "\n")
+            "ACL build ms | build total ms | build CPU ms | rest ms | builds | ACL reused |\n"
+            "| --- |" + " ---: |" * 13 + "\n")
     body = "".join("| %s | %d | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | "
-                   "%g |\n" % row for row in rows)
+                   "%.1f | %g | %d/%d |\n" % row for row in rows)
     return head + body
 
 

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,11 +56,17 @@ heap_alloc_bytes(void)
 	return sum;
 }
 
+/* A RANGE field of identities; a 16-bit table reads "any" (up to UINT32_MAX) as 0..65535. */
 static void
-set_range32(struct rte_acl_field *f, uint32_t lo, uint32_t hi)
+set_id_range(struct rte_acl_field *f, const struct pw_cp_range *r, enum pw_acl_ids ids)
 {
-	f->value.u32 = lo;
-	f->mask_range.u32 = hi;
+	if (ids == PW_ACL_IDS_16) {
+		f->value.u16 = (uint16_t)RTE_MIN(r->lo, (uint32_t)PW_ACL_IDS_16_MAX);
+		f->mask_range.u16 = (uint16_t)RTE_MIN(r->hi, (uint32_t)PW_ACL_IDS_16_MAX);
+	} else {
+		f->value.u32 = r->lo;
+		f->mask_range.u32 = r->hi;
+	}
 }
 
 /* One 32-bit word (@word 0 = most significant) of a prefix, as a MASK field. */
@@ -79,24 +86,33 @@ set_prefix_word(struct rte_acl_field *f, const struct pw_cidr *net, unsigned int
 	f->mask_range.u32 = (uint32_t)RTE_MIN(bits, 32);
 }
 
-/* The fields every table shares; @f points at the rule's field array, @ix the indexes. */
+/*
+ * One rule of a direction's table (pw_acl_layout.h): owner = the side the policy selects,
+ * peer = the other side's identity and address. @nb_words: address words of the family.
+ */
 static void
-fill_common(const struct pw_compiled *cp, const struct pw_cp_rule *r,
-	struct rte_acl_rule_data *data, struct rte_acl_field *f, unsigned int proto,
-	unsigned int src_id, unsigned int dst_id, unsigned int sport, unsigned int dport)
+fill_rule(const struct pw_cp_rule *r, enum pw_acl_ids ids, unsigned int nb_words,
+	struct rte_acl_rule_data *data, struct rte_acl_field *f)
 {
-	data->category_mask = 1u << r->dir;
-	/* The first policy and rule in model order wins, as in pw_ref_evaluate(). */
-	data->priority = (int32_t)(cp->nb_metas - r->meta);
+	bool eg = r->dir == PW_CP_EGRESS;
+	unsigned int w;
+
+	data->category_mask = 1u;
+	/* The first policy and rule in model order wins, as in pw_ref_evaluate(). The value
+	 * does not depend on how many rules there are, so that unchanged rules compare equal
+	 * from one build to the next. */
+	data->priority = (int32_t)(RTE_ACL_MAX_PRIORITY - r->meta);
 	data->userdata = r->meta + 1;
-	f[proto].value.u8 = r->proto;
-	f[proto].mask_range.u8 = r->proto != 0 ? 0xff : 0;
-	set_range32(&f[src_id], r->src_id.lo, r->src_id.hi);
-	set_range32(&f[dst_id], r->dst_id.lo, r->dst_id.hi);
-	f[sport].value.u16 = 0;
-	f[sport].mask_range.u16 = UINT16_MAX;
-	f[dport].value.u16 = r->port_lo;
-	f[dport].mask_range.u16 = r->port_hi;
+	f[PW_ACLF_PROTO].value.u8 = r->proto;
+	f[PW_ACLF_PROTO].mask_range.u8 = r->proto != 0 ? 0xff : 0;
+	set_id_range(&f[PW_ACLF_OWNER], eg ? &r->src_id : &r->dst_id, ids);
+	set_id_range(&f[PW_ACLF_PEER], eg ? &r->dst_id : &r->src_id, ids);
+	f[PW_ACLF_SPORT].value.u16 = 0;
+	f[PW_ACLF_SPORT].mask_range.u16 = UINT16_MAX;
+	f[PW_ACLF_DPORT].value.u16 = r->port_lo;
+	f[PW_ACLF_DPORT].mask_range.u16 = r->port_hi;
+	for (w = 0; w < nb_words; w++)
+		set_prefix_word(&f[PW_ACLF_NET0 + w], eg ? &r->dst_net : &r->src_net, w);
 }
 
 static int
@@ -106,83 +122,158 @@ acl_fail(int ret, const char *what, const char *name, char *err, size_t err_len)
 	return ret;
 }
 
-/* One table: create, add the family's rules, build. @family 4 or 6. */
-static int
-build_acl(const struct pw_compiled *cp, const struct pw_aclbuild_params *p, uint8_t family,
-	struct rte_acl_ctx **ret, char *err, size_t err_len)
+/* A 64-bit digest of @len bytes (a multiple of 4): FNV-1a over 32-bit words. */
+static uint64_t
+rules_digest(const void *p, size_t len)
 {
-	const struct rte_acl_field_def defs4[] = PW_ACL4_DEFS, defs6[] = PW_ACL6_DEFS;
-	unsigned int nb = family == 4 ? cp->nb_rules4 : cp->nb_rules6, i, n = 0;
-	size_t rsz = family == 4 ? sizeof(struct pw_acl4_rule) : sizeof(struct pw_acl6_rule);
-	struct rte_acl_config cfg = { .num_categories = PW_ACL_NB_CATEGORIES };
+	const uint8_t *b = p;
+	uint64_t h = 0xcbf29ce484222325ull;
+	size_t i;
+
+	for (i = 0; i + 4 <= len; i += 4) {
+		uint32_t w;
+
+		memcpy(&w, b + i, 4);
+		h = (h ^ w) * 0x100000001b3ull;
+	}
+	return h ^ len;
+}
+
+/* Whether live table @t was built from exactly the rules @t_new would be. */
+static bool
+same_table(const struct pw_acl_table *t, const struct pw_acl_table *t_new)
+{
+	return t != NULL && t->ctx != NULL && t->family == t_new->family && t->dir == t_new->dir &&
+		t->ids == t_new->ids && t->nb_rules == t_new->nb_rules &&
+		t->rule_size == t_new->rule_size && t->digest == t_new->digest &&
+		memcmp(t->rules, t_new->rules, (size_t)t->nb_rules * t->rule_size) == 0;
+}
+
+/* The rules of the table of @family and @dir, as rte_acl_add_rules() takes them. */
+static int
+table_rules(const struct pw_compiled *cp, struct pw_acl_table *t, char *err, size_t err_len)
+{
+	unsigned int i, n = 0, nb_words = t->family == 4 ? 1 : 4;
+	uint8_t *rules;
+
+	for (i = 0; i < cp->nb_rules; i++) {
+		const struct pw_cp_rule *r = &cp->rules[i];
+
+		n += (r->family == 0 || r->family == t->family) && r->dir == t->dir;
+	}
+	t->nb_rules = n;
+	t->rule_size = (uint32_t)(t->family == 4 ? sizeof(struct pw_acl4_rule) :
+						   sizeof(struct pw_acl6_rule));
+	if (n == 0)
+		return 0;
+	rules = calloc(n, t->rule_size);
+	if (rules == NULL) {
+		snprintf(err, err_len, "ACL rules: out of memory");
+		return -ENOMEM;
+	}
+	for (i = 0, n = 0; i < cp->nb_rules; i++) {
+		const struct pw_cp_rule *r = &cp->rules[i];
+		struct rte_acl_rule *ar = (struct rte_acl_rule *)(rules + (size_t)n * t->rule_size);
+		const struct pw_cidr *own = r->dir == PW_CP_EGRESS ? &r->src_net : &r->dst_net;
+
+		if ((r->family != 0 && r->family != t->family) || r->dir != t->dir)
+			continue;
+		/* The compiler puts addresses on the peer's side only (compile_rules.c). */
+		if (own->prefix != 0) {
+			free(rules);
+			snprintf(err, err_len,
+				"ACL rule of policy rule %u: address on the side "
+				"the policy selects",
+				r->meta);
+			return -EINVAL;
+		}
+		fill_rule(r, (enum pw_acl_ids)t->ids, nb_words, &ar->data, ar->field);
+		n++;
+	}
+	t->rules = rules;
+	t->digest = rules_digest(rules, (size_t)n * t->rule_size);
+	return 0;
+}
+
+/* Create and build the context of @t (its rules filled). */
+static int
+build_ctx(const struct pw_aclbuild_params *p, struct pw_acl_table *t, char *err, size_t err_len)
+{
+	struct rte_acl_config cfg = { .num_categories = PW_ACL_TABLE_CATEGORIES };
 	struct rte_acl_param prm = {
 		.socket_id = p->socket_id,
-		.rule_size = (uint32_t)RTE_ACL_RULE_SZ(
-			family == 4 ? PW_ACL4_NB_FIELDS : PW_ACL6_NB_FIELDS),
-		.max_rule_num = nb,
+		.rule_size = t->rule_size,
+		.max_rule_num = t->nb_rules,
 	};
 	char name[RTE_ACL_NAMESIZE];
-	struct rte_acl_ctx *ctx;
-	uint8_t *rules;
+	uint64_t mem0, mem1, t0 = now_ns();
 	int rc;
 
-	*ret = NULL;
-	if (nb == 0)
-		return 0; /* an empty table matches nothing: the worker skips a NULL one */
-	snprintf(name, sizeof(name), "pw%u_g%" PRIu64, family, p->generation);
+	snprintf(name, sizeof(name), "pw%u%s_g%" PRIu64, t->family,
+		t->dir == PW_ACL_CAT_EGRESS ? "eg" : "in", p->generation);
 	prm.name = name;
 	/* rte_acl_create() would hand back a live context of the same name: refuse. */
 	if (rte_acl_find_existing(name) != NULL)
 		return acl_fail(-EEXIST, "create", name, err, err_len);
-	rules = calloc(nb, rsz);
-	if (rules == NULL)
-		return acl_fail(-ENOMEM, "rules", name, err, err_len);
-	for (i = 0; i < cp->nb_rules; i++) {
-		const struct pw_cp_rule *r = &cp->rules[i];
-
-		if (r->family != 0 && r->family != family)
-			continue;
-		if (family == 4) {
-			struct pw_acl4_rule *ar = (struct pw_acl4_rule *)(rules + n++ * rsz);
-
-			fill_common(cp, r, &ar->data, ar->field, PW_ACL4_PROTO, PW_ACL4_SRC_ID,
-				PW_ACL4_DST_ID, PW_ACL4_SPORT, PW_ACL4_DPORT);
-			set_prefix_word(&ar->field[PW_ACL4_SRC_IP], &r->src_net, 0);
-			set_prefix_word(&ar->field[PW_ACL4_DST_IP], &r->dst_net, 0);
-		} else {
-			struct pw_acl6_rule *ar = (struct pw_acl6_rule *)(rules + n++ * rsz);
-			unsigned int w;
-
-			fill_common(cp, r, &ar->data, ar->field, PW_ACL6_PROTO, PW_ACL6_SRC_ID,
-				PW_ACL6_DST_ID, PW_ACL6_SPORT, PW_ACL6_DPORT);
-			for (w = 0; w < 4; w++) {
-				set_prefix_word(&ar->field[PW_ACL6_SRC_IP0 + w], &r->src_net, w);
-				set_prefix_word(&ar->field[PW_ACL6_DST_IP0 + w], &r->dst_net, w);
-			}
-		}
-	}
-	ctx = rte_acl_create(&prm);
-	if (ctx == NULL) {
-		free(rules);
+	mem0 = heap_alloc_bytes();
+	t->ctx = rte_acl_create(&prm);
+	if (t->ctx == NULL)
 		return acl_fail(
 			rte_errno != 0 ? -rte_errno : -ENOMEM, "create", name, err, err_len);
-	}
-	rc = rte_acl_add_rules(ctx, (const struct rte_acl_rule *)rules, n);
-	free(rules);
+	rc = rte_acl_add_rules(t->ctx, (const struct rte_acl_rule *)t->rules, t->nb_rules);
+	cfg.num_fields =
+		pw_acl_defs(t->family, (enum pw_acl_cat)t->dir, (enum pw_acl_ids)t->ids, cfg.defs);
+	if (rc == 0)
+		rc = rte_acl_build(t->ctx, &cfg);
 	if (rc != 0)
-		goto err_free_ctx;
-	cfg.num_fields = family == 4 ? PW_ACL4_NB_FIELDS : PW_ACL6_NB_FIELDS;
-	memcpy(cfg.defs, family == 4 ? defs4 : defs6,
-		cfg.num_fields * sizeof(struct rte_acl_field_def));
-	rc = rte_acl_build(ctx, &cfg);
-	if (rc != 0)
-		goto err_free_ctx;
-	*ret = ctx;
+		return acl_fail(rc, "add rules and build", name, err, err_len);
+	mem1 = heap_alloc_bytes();
+	t->mem_bytes = mem1 > mem0 ? mem1 - mem0 : 0;
+	t->generation = p->generation;
+	t->build_ns = now_ns() - t0;
 	return 0;
+}
 
-err_free_ctx:
-	rte_acl_free(ctx);
-	return acl_fail(rc, "add rules and build", name, err, err_len);
+/*
+ * The table of @family and @dir: the previous snapshot's when its rules are the same, else a
+ * new one. *ret NULL when the table has no rule (the worker skips a NULL context).
+ */
+static int
+build_table(const struct pw_compiled *cp, const struct pw_aclbuild_params *p, uint8_t family,
+	enum pw_acl_cat dir, enum pw_acl_ids ids, struct pw_acl_table **ret, bool *reused,
+	char *err, size_t err_len)
+{
+	struct pw_acl_table *old =
+		p->prev != NULL ? p->prev->tables[PW_SNAP_TABLE(family == 6, dir)] : NULL;
+	struct pw_acl_table *t;
+	int rc;
+
+	*ret = NULL;
+	*reused = false;
+	t = calloc(1, sizeof(*t));
+	if (t == NULL) {
+		snprintf(err, err_len, "ACL table: out of memory");
+		return -ENOMEM;
+	}
+	t->refs = 1;
+	t->family = family;
+	t->dir = (uint8_t)dir;
+	t->ids = (uint8_t)ids;
+	rc = table_rules(cp, t, err, err_len);
+	if (rc == 0 && t->nb_rules != 0 && same_table(old, t)) {
+		pw_acl_table_put(t);
+		*ret = pw_acl_table_get(old);
+		*reused = true;
+		return 0;
+	}
+	if (rc == 0 && t->nb_rules != 0)
+		rc = build_ctx(p, t, err, err_len);
+	if (rc != 0 || t->nb_rules == 0) {
+		pw_acl_table_put(t);
+		return rc;
+	}
+	*ret = t;
+	return 0;
 }
 
 /* The address map of one family. */
@@ -288,12 +379,64 @@ build_arrays(
 	return 0;
 }
 
+/*
+ * The four tables (two families, two directions), reusing the previous snapshot's where their
+ * rules did not change. A family without endpoint addresses gets no table: its packets map
+ * to identity 0 on both sides, which enforces nothing, so a table would never be read (an
+ * IPv4-only cluster builds no IPv6 table).
+ */
+static int
+build_tables(const struct pw_compiled *cp, const struct pw_aclbuild_params *p,
+	struct pw_snapshot *s, char *err, size_t err_len)
+{
+	enum pw_acl_ids ids = cp->nb_idents <= PW_ACL_IDS_16_MAX && p->ids != PW_ACL_IDS_32 ?
+		PW_ACL_IDS_16 :
+		PW_ACL_IDS_32;
+	struct rte_acl_ctx **ctx[PW_SNAP_NB_TABLES] = {
+		[PW_SNAP_TABLE(0, PW_ACL_CAT_EGRESS)] = &s->acl4,
+		[PW_SNAP_TABLE(0, PW_ACL_CAT_INGRESS)] = &s->acl4_in,
+		[PW_SNAP_TABLE(1, PW_ACL_CAT_EGRESS)] = &s->acl6,
+		[PW_SNAP_TABLE(1, PW_ACL_CAT_INGRESS)] = &s->acl6_in,
+	};
+	unsigned int v6, dir, i, nb_ips[2] = { 0, 0 };
+	int rc;
+
+	for (i = 0; i < cp->nb_ips; i++)
+		nb_ips[cp->ips[i].ip.family == 6]++;
+	s->info.acl_ids = (uint8_t)ids;
+	s->info.nb_acl_rules4 = nb_ips[0] != 0 ? cp->nb_rules4 : 0;
+	s->info.nb_acl_rules6 = nb_ips[1] != 0 ? cp->nb_rules6 : 0;
+	for (v6 = 0; v6 < 2; v6++) {
+		for (dir = 0; dir < PW_ACL_NB_DIRS && nb_ips[v6] != 0; dir++) {
+			unsigned int k = PW_SNAP_TABLE(v6, dir);
+			struct pw_acl_table *t;
+			bool reused;
+
+			rc = build_table(cp, p, v6 ? 6 : 4, (enum pw_acl_cat)dir, ids,
+				&s->tables[k], &reused, err, err_len);
+			if (rc != 0)
+				return rc;
+			t = s->tables[k];
+			if (t == NULL)
+				continue;
+			*ctx[k] = t->ctx;
+			s->info.nb_acl_tables++;
+			s->info.acl_mem_bytes += t->mem_bytes;
+			if (reused)
+				s->info.nb_acl_reused++;
+			else
+				s->info.acl_build_ns += t->build_ns;
+		}
+	}
+	return 0;
+}
+
 int
 pw_aclbuild(const struct pw_compiled *cp, const struct pw_aclbuild_params *params,
 	struct pw_snapshot **ret, char *err, size_t err_len)
 {
 	struct pw_snapshot *s;
-	uint64_t mem0, mem1, t0;
+	uint64_t mem0, mem1;
 	int rc;
 
 	if (cp->nb_metas >= (uint32_t)RTE_ACL_MAX_PRIORITY) {
@@ -320,22 +463,14 @@ pw_aclbuild(const struct pw_compiled *cp, const struct pw_aclbuild_params *param
 	if (rc != 0)
 		goto err_free_snap;
 	mem1 = heap_alloc_bytes();
-	t0 = now_ns();
-	rc = build_acl(cp, params, 4, &s->acl4, err, err_len);
-	if (rc == 0)
-		rc = build_acl(cp, params, 6, &s->acl6, err, err_len);
+	s->info.hash_mem_bytes = mem1 > mem0 ? mem1 - mem0 : 0;
+	rc = build_tables(cp, params, s, err, err_len);
 	if (rc != 0)
 		goto err_free_snap;
-	s->info.acl_build_ns = now_ns() - t0;
-	s->info.hash_mem_bytes = mem1 > mem0 ? mem1 - mem0 : 0;
-	mem0 = heap_alloc_bytes();
-	s->info.acl_mem_bytes = mem0 > mem1 ? mem0 - mem1 : 0;
 	s->info.nb_identities = cp->nb_idents;
 	s->info.nb_endpoints = cp->nb_endpoints;
 	s->info.nb_ips = cp->nb_ips;
 	s->info.nb_rules = cp->nb_metas;
-	s->info.nb_acl_rules4 = cp->nb_rules4;
-	s->info.nb_acl_rules6 = cp->nb_rules6;
 	s->info.compile_ns = cp->compile_ns;
 	s->built_tsc = rte_rdtsc();
 	*ret = s;
@@ -373,6 +508,7 @@ pw_ctl_publish_model(struct pw_ctl *ctl, const struct pw_model *model, const cha
 		.generation = ctl->generation + 1,
 		.nb_workers = pw_dp_nb_workers(ctl->dp),
 		.socket_id = SOCKET_ID_ANY,
+		.prev = pw_dp_live(ctl->dp),
 	};
 	struct pw_snapshot *snap;
 	int rc;

@@ -6,8 +6,10 @@
  * identity flags, rule metadata and per-worker hit counters. Runs on the control thread, off
  * the fast path; the result is published with pw_dp_publish() (DESIGN decision 3).
  *
- * Every DPDK object is named with the generation ("pw4_g7", "pwh6_7"): rte_acl_create() on an
- * existing name returns the live context, so two snapshots must never share a generation.
+ * Every DPDK object is named with the generation that built it ("pw4eg_g7", "pw6in_g7",
+ * "pwh6_7"): rte_acl_create() on an existing name returns the live context, so two snapshots
+ * must never share a generation. A table shared with an earlier snapshot (params.prev) keeps
+ * that snapshot's name; struct pw_acl_table counts the snapshots holding it.
  */
 #ifndef PW_ACLBUILD_H
 #define PW_ACLBUILD_H
@@ -25,6 +27,16 @@ struct pw_aclbuild_params {
 	uint64_t generation;	 /**< of the new snapshot; unique among live snapshots */
 	unsigned int nb_workers; /**< rows of hit counters (pw_dp_nb_workers()) */
 	int socket_id;		 /**< for the tables; SOCKET_ID_ANY (-1) when unsure */
+	/**
+	 * The live snapshot (pw_dp_live()), or NULL. A table whose rules are the same as its
+	 * table's is shared with it (a reference is taken), not built again. It must stay
+	 * alive until this call returns: true on the control thread, which alone frees
+	 * snapshots.
+	 */
+	const struct pw_snapshot *prev;
+	/** 0: 16-bit identity fields when the identities fit, else 32; PW_ACL_IDS_32: always
+	 * 32 (tests of the wide layout). */
+	unsigned int ids;
 };
 
 /**

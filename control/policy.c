@@ -52,24 +52,32 @@ struct pw_policy_ctl {
 	uint64_t built_version; /**< model version of the last published build */
 	uint64_t nb_builds;
 	uint64_t nb_build_failures;
+	uint64_t nb_acl_reused; /**< ACL tables shared with the previous snapshot, since start */
 	char last_error[512];
 	struct pw_snapshot_info info; /**< of the last published build */
 	/* Where the time of a change goes (propagation), for the last published build. */
 	uint64_t decode_ns;	       /**< decoding the objects of this batch (accumulating) */
 	double last_decode_ms;	       /**< of the batch the last build published */
 	double last_publish_ms;	       /**< pw_dp_publish() */
+	double last_build_cpu_ms;      /**< CPU time of the control thread in the build */
 	double last_change_to_live_ms; /**< first change of the batch → published */
 };
 
 static void on_retire(void *arg, const struct pw_snapshot *s);
 
 static uint64_t
-now_ns(void)
+clock_ns(clockid_t clock)
 {
 	struct timespec t;
 
-	clock_gettime(CLOCK_MONOTONIC, &t);
+	clock_gettime(clock, &t);
 	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+static uint64_t
+now_ns(void)
+{
+	return clock_ns(CLOCK_MONOTONIC);
 }
 
 static void
@@ -88,17 +96,21 @@ rebuild(struct pw_policy_ctl *pc, char *err, size_t err_len)
 		.generation = pc->generation + 1,
 		.nb_workers = pc->nb_workers,
 		.socket_id = -1,
+		.prev = pw_dp_live(pc->dp),
 	};
 	struct pw_snapshot *snap = NULL;
-	uint64_t version = pw_model_version(pc->model);
+	uint64_t version = pw_model_version(pc->model), cpu0;
 	struct pw_snapshot_info info;
+	double cpu_ms;
 	int ret;
 
 	pc->dirty = false;
 	if (pc->generation > 0 && version == pc->built_version)
 		return 0;
 	pc->nb_builds++;
+	cpu0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
 	ret = pw_snapshot_build(pc->model, pc->node, &p, &snap, err, err_len);
+	cpu_ms = (double)(clock_ns(CLOCK_THREAD_CPUTIME_ID) - cpu0) / 1e6;
 	if (ret == 0) {
 		uint64_t t0 = now_ns();
 
@@ -119,6 +131,8 @@ rebuild(struct pw_policy_ctl *pc, char *err, size_t err_len)
 	pc->generation = p.generation;
 	pc->built_version = version;
 	pc->info = info;
+	pc->last_build_cpu_ms = cpu_ms;
+	pc->nb_acl_reused += info.nb_acl_reused;
 	pc->last_decode_ms = (double)pc->decode_ns / 1e6;
 	pc->decode_ns = 0;
 	/* A build with no change behind it (the first one of an empty source) has no start. */
@@ -127,10 +141,11 @@ rebuild(struct pw_policy_ctl *pc, char *err, size_t err_len)
 	pc->first_change_ms = 0;
 	PW_CTL_LOG(INFO,
 		"policy generation %llu live: %u policies, %u pods, %u identities, %u rules "
-		"(%u+%u ACL), built in %.2f ms",
+		"(%u+%u ACL, %u of %u tables reused), built in %.2f ms",
 		(unsigned long long)pc->generation, pw_model_nb_policies(pc->model),
 		pw_model_nb_pods(pc->model), info.nb_identities, info.nb_rules, info.nb_acl_rules4,
-		info.nb_acl_rules6, (double)info.build_ns / 1e6);
+		info.nb_acl_rules6, info.nb_acl_reused, info.nb_acl_tables,
+		(double)info.build_ns / 1e6);
 	if (pc->published != NULL)
 		pc->published(pc->arg, pc->generation);
 	return 0;
@@ -364,6 +379,17 @@ pw_policy_ctl_status_json(const struct pw_policy_ctl *pc)
 		(json_int_t)i->acl_mem_bytes, "builds", (json_int_t)pc->nb_builds, "build_failures",
 		(json_int_t)pc->nb_build_failures, "last_error",
 		pc->last_error[0] != '\0' ? pc->last_error : NULL);
+	/* The last build's CPU time on the control thread: its own cost, apart from the time
+	 * other threads and processes took the CPU from it (last_build_ms are wall times). */
+	if (o != NULL)
+		json_object_set_new(o, "last_build_cpu_ms", json_real(pc->last_build_cpu_ms));
+	/* ACL tables of the live snapshot, and how many the last build shared with the snapshot
+	 * before it instead of building them (acl_build then counts only the others). */
+	if (o != NULL)
+		json_object_set_new(o, "acl_tables",
+			json_pack("{s:i, s:i, s:i, s:I}", "live", (int)i->nb_acl_tables, "reused",
+				(int)i->nb_acl_reused, "id_bits", (int)i->acl_ids, "reused_total",
+				(json_int_t)pc->nb_acl_reused));
 	if (o != NULL && pc->k8s != NULL) {
 		json_object_del(o, "manifests_dir");
 		json_object_set_new(o, "kubernetes", pw_k8s_source_status_json(pc->k8s));

@@ -2,12 +2,15 @@
 /**
  * @file
  * The policy classification of a burst (fast path, inline): addresses → identities with one
- * bulk hash lookup per 32 packets and family, per-packet ACL keys (pw_acl_layout.h), then ONE
- * rte_acl_classify() per family per burst with both categories. The worker (decide.h) and
- * explain (explain.c) run this same code; they differ only in what they do with the results.
+ * bulk hash lookup per 32 packets and family, per-packet ACL keys (pw_acl_layout.h), then per
+ * family ONE rte_acl_classify() of the egress table over the packets whose source enforces
+ * egress and ONE of the ingress table over those whose destination enforces ingress. The
+ * worker (decide.h) and explain (explain.c) run this same code; they differ only in what they
+ * do with the results.
  *
  * Keys are built only for packets that some direction enforces: a packet between pods that
- * no policy isolates costs two hash lookups and no classification.
+ * no policy isolates costs two hash lookups and no classification, and a packet with one
+ * enforced direction (one local end) one table walk.
  *
  * Ports: the key's destination port is the parser's for TCP, UDP and SCTP, and 0 for every
  * other protocol (ICMP included) and for non-first fragments (PW_PKT_F_FRAG_LATER: no L4
@@ -43,10 +46,14 @@
 struct pw_cls_scratch {
 	struct pw_acl4_key k4[PW_CLS_MAX];
 	struct pw_acl6_key k6[PW_CLS_MAX];
-	const uint8_t *data[PW_CLS_MAX];
-	uint32_t res[PW_CLS_MAX * PW_ACL_NB_CATEGORIES];
+	const uint8_t *data[PW_CLS_MAX];    /**< keys of the egress classification */
+	const uint8_t *data_in[PW_CLS_MAX]; /**< keys of the ingress classification */
+	uint32_t res[PW_CLS_MAX];
 	uint16_t idx4[PW_CLS_MAX]; /**< packet index of each IPv4 candidate, then of each key */
 	uint16_t idx6[PW_CLS_MAX];
+	uint16_t idx_eg[PW_CLS_MAX]; /**< packet index of each data[] key */
+	uint16_t idx_in[PW_CLS_MAX]; /**< packet index of each data_in[] key */
+	uint8_t dirs[PW_CLS_MAX];    /**< per key: bit d set when direction d is enforced */
 	const void *hkeys[RTE_HASH_LOOKUP_BULK_MAX];
 	void *hdata[RTE_HASH_LOOKUP_BULK_MAX];
 	/* Per packet, valid for packets with reason 0 that are IP: */
@@ -100,7 +107,8 @@ pw_cls_lookup(const struct rte_hash *h, const struct pw_pkt_meta *meta, const ui
 	}
 }
 
-/* Keep in idx[] only the packets some direction enforces; return how many. */
+/* Keep in idx[] only the packets some direction enforces, with their directions in
+ * sc->dirs[] (same position); return how many. */
 static inline uint16_t
 pw_cls_enforced(const struct pw_snapshot *s, uint16_t *idx, uint16_t n, struct pw_cls_scratch *sc)
 {
@@ -108,32 +116,61 @@ pw_cls_enforced(const struct pw_snapshot *s, uint16_t *idx, uint16_t n, struct p
 
 	for (j = 0; j < n; j++) {
 		uint16_t i = idx[j];
+		uint8_t d =
+			(uint8_t)(((s->ident_flags[sc->sid[i]] & PW_IDENT_F_ENFORCE_EGRESS) != 0 ?
+						  1u << PW_ACL_CAT_EGRESS :
+						  0u) |
+				((s->ident_flags[sc->did[i]] & PW_IDENT_F_ENFORCE_INGRESS) != 0 ?
+						1u << PW_ACL_CAT_INGRESS :
+						0u));
 
 		sc->reg[i] = 0;
 		sc->rin[i] = 0;
-		if ((s->ident_flags[sc->sid[i]] & PW_IDENT_F_ENFORCE_EGRESS) != 0 ||
-			(s->ident_flags[sc->did[i]] & PW_IDENT_F_ENFORCE_INGRESS) != 0)
-			idx[k++] = i;
+		sc->dirs[k] = d;
+		idx[k] = i;
+		k += d != 0;
 	}
 	return k;
 }
 
-/* Classify the keys data[0..n-1] of packets idx[] and spread the results per packet. */
+/* Queue key @key of packet @i for the directions it enforces (@d, bits of sc->dirs). */
 static inline void
-pw_cls_acl(
-	const struct rte_acl_ctx *acl, const uint16_t *idx, uint16_t n, struct pw_cls_scratch *sc)
+pw_cls_queue(struct pw_cls_scratch *sc, const void *key, uint16_t i, uint8_t d, uint16_t *n_eg,
+	uint16_t *n_in)
+{
+	if ((d & (1u << PW_ACL_CAT_EGRESS)) != 0) {
+		sc->data[*n_eg] = (const uint8_t *)key;
+		sc->idx_eg[(*n_eg)++] = i;
+	}
+	if ((d & (1u << PW_ACL_CAT_INGRESS)) != 0) {
+		sc->data_in[*n_in] = (const uint8_t *)key;
+		sc->idx_in[(*n_in)++] = i;
+	}
+}
+
+/* Classify @n keys @data of packets @idx against table @acl; results into @out per packet. */
+static inline void
+pw_cls_acl(const struct rte_acl_ctx *acl, const uint8_t **data, const uint16_t *idx, uint16_t n,
+	uint32_t *out, struct pw_cls_scratch *sc)
 {
 	uint16_t j;
 
 	if (n == 0 || acl == NULL)
 		return; /* no rule in this table: every result stays 0 */
-	if (rte_acl_classify(acl, sc->data, sc->res, n, PW_ACL_NB_CATEGORIES) != 0)
+	if (rte_acl_classify(acl, data, sc->res, n, PW_ACL_TABLE_CATEGORIES) != 0)
 		return; /* cannot happen with valid arguments; 0 = no rule = deny if enforced */
-	for (j = 0; j < n; j++) {
-		sc->reg[idx[j]] = sc->res[j * PW_ACL_NB_CATEGORIES + PW_ACL_CAT_EGRESS];
-		sc->rin[idx[j]] = sc->res[j * PW_ACL_NB_CATEGORIES + PW_ACL_CAT_INGRESS];
-	}
+	for (j = 0; j < n; j++)
+		out[idx[j]] = sc->res[j];
 }
+
+/* The identity words of a key (both layouts: pw_acl_layout.h). */
+#define PW_CLS_SET_IDS(k, sid, did)                                            \
+	do {                                                                   \
+		(k)->eg_src = (k)->in_src = rte_cpu_to_be_16((uint16_t)(sid)); \
+		(k)->eg_dst = (k)->in_dst = rte_cpu_to_be_16((uint16_t)(did)); \
+		(k)->src_id = rte_cpu_to_be_32(sid);                           \
+		(k)->dst_id = rte_cpu_to_be_32(did);                           \
+	} while (0)
 
 /**
  * Classify the IP packets of a burst whose reason is 0 against a compiled snapshot: fills
@@ -144,7 +181,7 @@ static inline void
 pw_cls_run(const struct pw_snapshot *s, const struct pw_pkt_meta *meta, const uint16_t *reason,
 	uint16_t nb, struct pw_cls_scratch *sc)
 {
-	uint16_t i, j, n4 = 0, n6 = 0;
+	uint16_t i, j, n4 = 0, n6 = 0, n_eg, n_in;
 
 	for (i = 0; i < nb; i++) {
 		if (reason[i] != 0)
@@ -158,38 +195,40 @@ pw_cls_run(const struct pw_snapshot *s, const struct pw_pkt_meta *meta, const ui
 	pw_cls_lookup(s->ip6, meta, sc->idx6, n6, sc);
 
 	n4 = pw_cls_enforced(s, sc->idx4, n4, sc);
-	for (j = 0; j < n4; j++) {
-		const struct pw_pkt_meta *m = &meta[sc->idx4[j]];
+	for (j = 0, n_eg = 0, n_in = 0; j < n4; j++) {
+		uint16_t p = sc->idx4[j];
+		const struct pw_pkt_meta *m = &meta[p];
 		struct pw_acl4_key *k = &sc->k4[j];
 
 		k->proto = m->proto;
 		memset(k->pad, 0, sizeof(k->pad));
-		k->src_id = rte_cpu_to_be_32(sc->sid[sc->idx4[j]]);
-		k->dst_id = rte_cpu_to_be_32(sc->did[sc->idx4[j]]);
+		PW_CLS_SET_IDS(k, sc->sid[p], sc->did[p]);
 		k->src_ip = m->src.v4;
 		k->dst_ip = m->dst.v4;
 		k->sport = 0;
 		k->dport = rte_cpu_to_be_16(pw_cls_dport(m));
-		sc->data[j] = (const uint8_t *)k;
+		pw_cls_queue(sc, k, p, sc->dirs[j], &n_eg, &n_in);
 	}
-	pw_cls_acl(s->acl4, sc->idx4, n4, sc);
+	pw_cls_acl(s->acl4, sc->data, sc->idx_eg, n_eg, sc->reg, sc);
+	pw_cls_acl(s->acl4_in, sc->data_in, sc->idx_in, n_in, sc->rin, sc);
 
 	n6 = pw_cls_enforced(s, sc->idx6, n6, sc);
-	for (j = 0; j < n6; j++) {
-		const struct pw_pkt_meta *m = &meta[sc->idx6[j]];
+	for (j = 0, n_eg = 0, n_in = 0; j < n6; j++) {
+		uint16_t p = sc->idx6[j];
+		const struct pw_pkt_meta *m = &meta[p];
 		struct pw_acl6_key *k = &sc->k6[j];
 
 		k->proto = m->proto;
 		memset(k->pad, 0, sizeof(k->pad));
-		k->src_id = rte_cpu_to_be_32(sc->sid[sc->idx6[j]]);
-		k->dst_id = rte_cpu_to_be_32(sc->did[sc->idx6[j]]);
+		PW_CLS_SET_IDS(k, sc->sid[p], sc->did[p]);
 		memcpy(k->src_ip, m->src.b, 16);
 		memcpy(k->dst_ip, m->dst.b, 16);
 		k->sport = 0;
 		k->dport = rte_cpu_to_be_16(pw_cls_dport(m));
-		sc->data[j] = (const uint8_t *)k;
+		pw_cls_queue(sc, k, p, sc->dirs[j], &n_eg, &n_in);
 	}
-	pw_cls_acl(s->acl6, sc->idx6, n6, sc);
+	pw_cls_acl(s->acl6, sc->data, sc->idx_eg, n_eg, sc->reg, sc);
+	pw_cls_acl(s->acl6_in, sc->data_in, sc->idx_in, n_in, sc->rin, sc);
 }
 
 #endif /* PW_CLASSIFY_H */

@@ -14,6 +14,35 @@
 #include <rte_rcu_qsbr.h>
 
 #include "dp_internal.h"
+#include "podwall/pw_acl_layout.h"
+
+struct pw_acl_table *
+pw_acl_table_get(struct pw_acl_table *t)
+{
+	if (t != NULL)
+		__atomic_add_fetch(&t->refs, 1, __ATOMIC_RELAXED);
+	return t;
+}
+
+void
+pw_acl_table_put(struct pw_acl_table *t)
+{
+	if (t == NULL || __atomic_sub_fetch(&t->refs, 1, __ATOMIC_ACQ_REL) != 0)
+		return;
+	rte_acl_free(t->ctx);
+	free(t->rules);
+	free(t);
+}
+
+/* A context with an owner is the owner's; one without (a snapshot built by hand) is ours. */
+static void
+free_table(struct pw_acl_table *owner, struct rte_acl_ctx *ctx)
+{
+	if (owner != NULL)
+		pw_acl_table_put(owner);
+	else
+		rte_acl_free(ctx);
+}
 
 /* Everything a snapshot owns: tables (DPDK heap), then its malloc'd arrays. */
 void
@@ -21,8 +50,10 @@ pw_snapshot_free(struct pw_snapshot *snap)
 {
 	if (snap == NULL)
 		return;
-	rte_acl_free(snap->acl4);
-	rte_acl_free(snap->acl6);
+	free_table(snap->tables[PW_SNAP_TABLE(0, PW_ACL_CAT_EGRESS)], snap->acl4);
+	free_table(snap->tables[PW_SNAP_TABLE(0, PW_ACL_CAT_INGRESS)], snap->acl4_in);
+	free_table(snap->tables[PW_SNAP_TABLE(1, PW_ACL_CAT_EGRESS)], snap->acl6);
+	free_table(snap->tables[PW_SNAP_TABLE(1, PW_ACL_CAT_INGRESS)], snap->acl6_in);
 	rte_hash_free(snap->ip4);
 	rte_hash_free(snap->ip6);
 	free(snap->ident_flags);

@@ -17,6 +17,7 @@
 
 struct rte_acl_ctx;
 struct rte_hash;
+struct pw_acl_table;
 
 enum pw_verdict {
 	PW_VERDICT_ALLOW = 0,
@@ -43,14 +44,51 @@ struct pw_snapshot_info {
 	uint32_t nb_endpoints;	/**< endpoint pods */
 	uint32_t nb_ips;	/**< entries of the address maps */
 	uint32_t nb_rules;	/**< policy rules (pw_snapshot.rules, without entry 0) */
-	uint32_t nb_acl_rules4; /**< rte_acl rules of the IPv4 table */
-	uint32_t nb_acl_rules6;
-	uint64_t compile_ns;	 /**< model → rules (control/model/compile.c) */
-	uint64_t acl_build_ns;	 /**< rte_acl_add_rules() + rte_acl_build() of both tables */
-	uint64_t build_ns;	 /**< the whole snapshot, compile included */
-	uint64_t acl_mem_bytes;	 /**< DPDK heap taken by the two ACL contexts */
+	uint32_t nb_acl_rules4; /**< rte_acl rules of the IPv4 tables (0: no IPv4 endpoint, none) */
+	uint32_t nb_acl_rules6; /**< of the IPv6 tables */
+	uint64_t compile_ns;	/**< model → rules (control/model/compile.c) */
+	uint64_t acl_build_ns;	/**< rte_acl_add_rules() + rte_acl_build() of the tables built */
+	uint64_t build_ns;	/**< the whole snapshot, compile included */
+	uint64_t acl_mem_bytes; /**< DPDK heap taken by the ACL contexts (reused ones included) */
 	uint64_t hash_mem_bytes; /**< DPDK heap taken by the two address maps */
+	uint8_t acl_ids;	 /**< identity width of the tables: enum pw_acl_ids */
+	uint8_t nb_acl_tables;	 /**< non-empty ACL tables (up to PW_SNAP_NB_TABLES) */
+	uint8_t nb_acl_reused;	 /**< of which shared with the previous snapshot, not built */
 };
+
+/** pw_snapshot.tables[]: the table of family @p v6 (0, 1) and direction @p dir. */
+#define PW_SNAP_TABLE(v6, dir) ((v6)*2 + (dir))
+#define PW_SNAP_NB_TABLES 4
+
+/**
+ * An rte_acl context and the rules it was built from, shared by the snapshots whose compiled
+ * rules for that family and direction are identical (a pod joining or leaving an identity
+ * changes the address maps, not the rules). Control side only: workers read the raw context
+ * pointers of struct pw_snapshot. Created by control/aclbuild.c with one reference; every
+ * snapshot that points at it holds one, and pw_snapshot_free() drops it. The context is freed
+ * with the last reference. @c refs is atomic although snapshots are built and freed on the
+ * control thread only.
+ */
+struct pw_acl_table {
+	struct rte_acl_ctx *ctx;
+	uint32_t refs;
+	uint8_t family;	     /**< 4 or 6 */
+	uint8_t dir;	     /**< enum pw_acl_cat */
+	uint8_t ids;	     /**< enum pw_acl_ids */
+	uint32_t nb_rules;   /**< rules[] entries */
+	uint32_t rule_size;  /**< bytes per rule (RTE_ACL_RULE_SZ of the family's fields) */
+	uint64_t digest;     /**< of rules[]: finds a candidate without comparing them all */
+	void *rules;	     /**< the rules as given to rte_acl_add_rules() (malloc'd) */
+	uint64_t mem_bytes;  /**< DPDK heap the context takes */
+	uint64_t build_ns;   /**< what building it cost */
+	uint64_t generation; /**< of the snapshot that built it (its name) */
+};
+
+/** Take one more reference to @p t (NULL: no-op). @return @p t. */
+struct pw_acl_table *pw_acl_table_get(struct pw_acl_table *t);
+
+/** Drop one reference to @p t (NULL: no-op); the last frees the context and the rules. */
+void pw_acl_table_put(struct pw_acl_table *t);
 
 struct pw_snapshot {
 	uint64_t generation;	 /**< strictly increasing, 1 for the first published snapshot */
@@ -58,8 +96,10 @@ struct pw_snapshot {
 	uint64_t built_tsc;	 /**< rte_rdtsc() when the build finished */
 
 	bool compiled; /**< tables below are valid; traffic no policy enforces is allowed */
-	struct rte_acl_ctx *acl4; /**< IPv4 table; NULL when it has no rule (nothing matches) */
-	struct rte_acl_ctx *acl6; /**< IPv6 table; NULL likewise */
+	/** IPv4 egress table; NULL when it has no rule or there is no IPv4 endpoint (a NULL
+	 * table matches nothing; without endpoints of a family, nothing of it is enforced). */
+	struct rte_acl_ctx *acl4;
+	struct rte_acl_ctx *acl6; /**< IPv6 egress table; NULL likewise */
 	struct rte_hash *ip4;	  /**< IPv4 address (4 bytes, network order) → identity */
 	struct rte_hash *ip6;	  /**< IPv6 address (16 bytes) → identity; NULL when empty */
 	uint32_t nb_identities;
@@ -79,6 +119,15 @@ struct pw_snapshot {
 	uint32_t nb_workers;
 
 	struct pw_snapshot_info info;
+
+	struct rte_acl_ctx *acl4_in; /**< IPv4 ingress table; NULL when it has no rule */
+	struct rte_acl_ctx *acl6_in; /**< IPv6 ingress table; NULL likewise */
+	/**
+	 * Owners of the four contexts above (PW_SNAP_TABLE order: acl4, acl4_in, acl6, acl6_in),
+	 * NULL where the context is NULL. A snapshot with a context but no owner (built by hand)
+	 * owns the context itself. Control side only.
+	 */
+	struct pw_acl_table *tables[PW_SNAP_NB_TABLES];
 };
 
 #endif /* PW_SNAPSHOT_H */

@@ -549,7 +549,42 @@ print_flow(const struct pw_flow *f)
 struct stats {
 	uint64_t rounds, flows, enforced, denied, rules, acl_rules, idents;
 	uint64_t by_alg[8];
+	uint64_t wide;		      /**< rounds built with 32-bit identity fields */
+	uint64_t twin_rounds;	      /**< rounds built on top of a snapshot without a twin pod */
+	uint64_t twin_tables, reused; /**< tables of those snapshots, shared ones */
 };
+
+/* A replica of @src (same namespace, node, labels and ports) with its own addresses. */
+static struct pw_pod *
+twin_pod(const struct pw_pod *src)
+{
+	struct pw_pod *pod = xcalloc(1, sizeof(*pod));
+	unsigned int i;
+
+	pod->ns = xstrdup(src->ns);
+	pod->name = xstrdup("twin");
+	pod->node = src->node != NULL ? xstrdup(src->node) : NULL;
+	for (i = 0; i < src->labels.nb; i++)
+		labels_set(&pod->labels, src->labels.items[i].key, src->labels.items[i].value);
+	pod->endpoint = src->endpoint;
+	pod->host_network = src->host_network;
+	pod->nb_ips = src->nb_ips;
+	for (i = 0; i < src->nb_ips; i++) {
+		/* 10.0.13.251, fd00::d:fb: random_model() gives pods a last byte of 1..250. */
+		pod->ips[i].family = src->ips[i].family;
+		pod->ips[i].addr.b[0] = src->ips[i].family == 4 ? 10 : 0xfd;
+		pod->ips[i].addr.b[src->ips[i].family == 4 ? 2 : 13] = 13;
+		pod->ips[i].addr.b[src->ips[i].family == 4 ? 3 : 15] = 251;
+	}
+	pod->nb_ports = src->nb_ports;
+	pod->ports = xcalloc(src->nb_ports, sizeof(*pod->ports));
+	for (i = 0; i < src->nb_ports; i++) {
+		pod->ports[i] = src->ports[i];
+		pod->ports[i].name =
+			src->ports[i].name != NULL ? xstrdup(src->ports[i].name) : NULL;
+	}
+	return pod;
+}
 
 static uint64_t seed;
 
@@ -648,11 +683,42 @@ run_round(unsigned int round, struct stats *st)
 
 	assert_int_equal(pw_model_create(&m), 0);
 	random_model(m, rn(20), rn(9));
-	if (pw_snapshot_build(m, node, &bp, &s, err, sizeof(err)) != 0)
+	/* Every third round reads 32-bit identity fields (clusters of more than 65535). */
+	bp.ids = round % 3 == 1 ? PW_ACL_IDS_32 : 0;
+	st->wide += bp.ids == PW_ACL_IDS_32;
+	/* Every other round, the snapshot is built on top of the one of the same model without
+	 * one more pod (that snapshot is freed before any flow), as the daemon does when a pod
+	 * comes: the tables whose rules did not change are shared. The pod is a replica of one
+	 * (it joins its identity) or, one time in three, a replica with one label changed. */
+	if (round % 2 == 0 && pw_model_nb_pods(m) > 0) {
+		struct pw_aclbuild_params bp0 = bp;
+		const struct pw_pod *src = pw_model_pod_at(m, rn(pw_model_nb_pods(m)));
+		struct pw_snapshot *s0;
+		struct pw_pod *twin;
+
+		bp0.generation = 0x40000000u + round;
+		if (pw_snapshot_build(m, node, &bp0, &s0, err, sizeof(err)) != 0)
+			fail_msg("round %u: build without the twin: %s", round, err);
+		twin = twin_pod(src);
+		if (chance(33))
+			labels_set(&twin->labels, PICK(pod_keys), PICK(values));
+		assert_int_equal(pw_model_put_pod(m, twin), 0);
+		bp.prev = s0;
+		if (pw_snapshot_build(m, node, &bp, &s, err, sizeof(err)) != 0)
+			fail_msg("round %u: build: %s", round, err);
+		pw_snapshot_free(s0);
+		st->twin_rounds++;
+		st->twin_tables += s->info.nb_acl_tables;
+		st->reused += s->info.nb_acl_reused;
+	} else if (pw_snapshot_build(m, node, &bp, &s, err, sizeof(err)) != 0) {
 		fail_msg("round %u: build: %s", round, err);
+	}
+	assert_int_equal(s->info.acl_ids, bp.ids == PW_ACL_IDS_32 ? PW_ACL_IDS_32 : PW_ACL_IDS_16);
 	/* Every classify algorithm the CPU (and EAL's SIMD width) allows, in turn. */
 	if ((s->acl4 == NULL || rte_acl_set_ctx_classify(s->acl4, alg) == 0) &&
-		(s->acl6 == NULL || rte_acl_set_ctx_classify(s->acl6, alg) == 0))
+		(s->acl4_in == NULL || rte_acl_set_ctx_classify(s->acl4_in, alg) == 0) &&
+		(s->acl6 == NULL || rte_acl_set_ctx_classify(s->acl6, alg) == 0) &&
+		(s->acl6_in == NULL || rte_acl_set_ctx_classify(s->acl6_in, alg) == 0))
 		st->by_alg[alg]++;
 	else
 		st->by_alg[0]++;
@@ -755,6 +821,12 @@ test_random_equivalence(void **state)
 	for (r = 0; r < RTE_DIM(st.by_alg); r++)
 		printf(" %u:%" PRIu64, r, st.by_alg[r]);
 	printf("\n");
+	printf("acl_equiv: %" PRIu64 " rounds with 32-bit identity fields; %" PRIu64
+	       " rounds built after a pod joined: %" PRIu64 " of %" PRIu64 " tables shared\n",
+		st.wide, st.twin_rounds, st.reused, st.twin_tables);
+	/* A replica mostly joins its pod's identity (its tables are shared); a relabelled one
+	 * sometimes changes the rules (some are not). */
+	assert_true(st.reused * 2 > st.twin_tables && st.reused < st.twin_tables);
 	assert_true(st.enforced > st.flows / 4);
 	assert_true(st.denied > 0 && st.denied < st.flows);
 }

@@ -2,8 +2,9 @@
 /*
  * The ACL builder and the decision step on fixed cases (the random proof is test_acl_equiv):
  * snapshots without tables, before-sync, a small compiled policy in both families, fragments,
- * explain, per-worker hit counters, and the snapshot life cycle (two generations alive at
- * once, a reused generation refused, names free again after pw_snapshot_free()).
+ * explain, per-worker hit counters, the snapshot life cycle (two generations alive at once, a
+ * reused generation refused, names free again after pw_snapshot_free()), and ACL tables
+ * shared between snapshots whose rules did not change.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -232,14 +233,17 @@ test_snapshot_lifecycle(void **state)
 	(void)state;
 	assert_ptr_not_equal(s1->acl4, s2->acl4);
 	assert_ptr_not_equal(s1->ip4, s2->ip4);
-	assert_ptr_equal(rte_acl_find_existing("pw4_g800001"), s1->acl4);
+	assert_ptr_equal(rte_acl_find_existing("pw4eg_g800001"), s1->acl4);
+	assert_ptr_equal(rte_acl_find_existing("pw4in_g800001"), s1->acl4_in);
+	assert_ptr_equal(rte_acl_find_existing("pw6eg_g800002"), s2->acl6);
 	assert_ptr_equal(rte_hash_find_existing("pwh6_800002"), s2->ip6);
 	/* A generation in use is refused, not silently shared. */
 	assert_int_equal(pw_snapshot_build(m, NODE, &bp, &s3, err, sizeof(err)), -EEXIST);
 	assert_null(s3);
 	assert_non_null(strstr(err, "800002"));
 	pw_snapshot_free(s1);
-	assert_null(rte_acl_find_existing("pw4_g800001"));
+	assert_null(rte_acl_find_existing("pw4eg_g800001"));
+	assert_null(rte_acl_find_existing("pw4in_g800001"));
 	assert_null(rte_hash_find_existing("pwh4_800001"));
 	/* The survivor still decides. */
 	assert_int_equal(decide_one(s2, false, TCP4(2, 1, 80), 0), 0);
@@ -249,6 +253,122 @@ test_snapshot_lifecycle(void **state)
 	pw_snapshot_free(s1);
 	pw_snapshot_free(s2);
 	pw_snapshot_free(NULL);
+	pw_model_free(m);
+}
+
+static struct pw_snapshot *
+build_on(const struct pw_model *m, uint64_t generation, const struct pw_snapshot *prev)
+{
+	struct pw_aclbuild_params bp = {
+		.generation = generation, .nb_workers = 2, .socket_id = SOCKET_ID_ANY, .prev = prev
+	};
+	struct pw_snapshot *s = NULL;
+	char err[256];
+
+	if (pw_snapshot_build(m, NODE, &bp, &s, err, sizeof(err)) != 0)
+		fail_msg("build: %s", err);
+	return s;
+}
+
+/*
+ * A pod joining an identity shares every ACL table with the snapshot before it; a policy
+ * change builds the tables whose rules changed and shares the others; a shared context lives
+ * until the last snapshot holding it is freed (the ASan build checks that nothing leaks).
+ */
+static void
+test_table_reuse(void **state)
+{
+	struct pw_model *m = small_model();
+	struct pw_snapshot *s1 = build_on(m, 810001, NULL), *s2, *s3;
+	unsigned int k;
+
+	(void)state;
+	assert_int_equal(s1->info.nb_acl_tables, PW_SNAP_NB_TABLES);
+	assert_int_equal(s1->info.nb_acl_reused, 0);
+	assert_int_equal(s1->info.acl_ids, PW_ACL_IDS_16);
+	for (k = 0; k < PW_SNAP_NB_TABLES; k++)
+		assert_int_equal(s1->tables[k]->refs, 1);
+	/* 1. A second web replica on this node: the same identity, the same rules. */
+	pwt_load(m, POD("web2", NODE, "web", "{'ip':'10.0.0.4'},{'ip':'fd00::4'}"));
+	s2 = build_on(m, 810002, s1);
+	assert_int_equal(s2->nb_identities, 3);
+	assert_int_equal(s2->info.nb_acl_reused, PW_SNAP_NB_TABLES);
+	assert_int_equal(s2->info.acl_build_ns, 0);
+	assert_int_equal(s2->info.acl_mem_bytes, s1->info.acl_mem_bytes);
+	assert_ptr_equal(s2->acl4, s1->acl4);
+	assert_ptr_equal(s2->acl4_in, s1->acl4_in);
+	assert_ptr_equal(s2->acl6, s1->acl6);
+	assert_ptr_equal(s2->acl6_in, s1->acl6_in);
+	for (k = 0; k < PW_SNAP_NB_TABLES; k++) {
+		assert_ptr_equal(s2->tables[k], s1->tables[k]);
+		assert_int_equal(s2->tables[k]->refs, 2);
+	}
+	/* The address maps are the snapshot's own: web2 is protected like web on s2, and is no
+	 * pod on s1 (db may only talk to web). */
+	assert_ptr_not_equal(s2->ip4, s1->ip4);
+	assert_int_equal(decide_one(s2, false, TCP4(2, 4, 80), 0), 0);
+	assert_int_equal(decide_one(s2, false, pkt(6, 2, 4, PW_IPPROTO_TCP, 80, 0), 0), 0);
+	assert_int_equal(decide_one(s2, false, TCP4(2, 4, 81), 0), PW_DROP_POLICY_DENY);
+	assert_int_equal(decide_one(s1, false, TCP4(2, 4, 80), 0), PW_DROP_POLICY_DENY);
+	/* Freeing the older snapshot leaves the shared contexts to the newer. */
+	pw_snapshot_free(s1);
+	for (k = 0; k < PW_SNAP_NB_TABLES; k++)
+		assert_int_equal(s2->tables[k]->refs, 1);
+	assert_ptr_equal(rte_acl_find_existing("pw4eg_g810001"), s2->acl4);
+	assert_int_equal(decide_one(s2, false, TCP4(2, 4, 80), 0), 0);
+	/* 2. web also accepts TCP 443 from db: its ingress tables change, db's egress do not. */
+	pwt_load(m,
+		"{'apiVersion':'networking.k8s.io/v1','kind':'NetworkPolicy','metadata':{"
+		"'name':'web','namespace':'a'},'spec':{'podSelector':{'matchLabels':{'app':"
+		"'web'}},'ingress':[{'from':[{'podSelector':{'matchLabels':{'app':'db'}}}],"
+		"'ports':[{'port':80},{'port':443}]},{'from':[{'ipBlock':{'cidr':"
+		"'192.168.0.0/16'}}]}]}}");
+	s3 = build_on(m, 810003, s2);
+	assert_int_equal(s3->info.nb_acl_reused, 2);
+	assert_true(s3->info.acl_build_ns > 0);
+	assert_ptr_equal(s3->acl4, s2->acl4);
+	assert_ptr_equal(s3->acl6, s2->acl6);
+	assert_ptr_not_equal(s3->acl4_in, s2->acl4_in);
+	assert_ptr_not_equal(s3->acl6_in, s2->acl6_in);
+	assert_int_equal(decide_one(s3, false, TCP4(2, 1, 443), 0), 0);
+	assert_int_equal(decide_one(s3, false, TCP4(2, 4, 443), 0), 0);
+	assert_int_equal(decide_one(s2, false, TCP4(2, 1, 443), 0), PW_DROP_POLICY_DENY);
+	assert_int_equal(decide_one(s3, false, TCP4(2, 9, 443), 0), PW_DROP_POLICY_DENY);
+	pw_snapshot_free(s2);
+	assert_null(rte_acl_find_existing("pw4in_g810001"));
+	assert_ptr_equal(rte_acl_find_existing("pw4eg_g810001"), s3->acl4);
+	assert_int_equal(decide_one(s3, false, TCP4(2, 1, 80), 0), 0);
+	pw_snapshot_free(s3);
+	assert_null(rte_acl_find_existing("pw4eg_g810001"));
+	assert_null(rte_acl_find_existing("pw4in_g810003"));
+	pw_model_free(m);
+}
+
+/* An IPv4-only cluster gets no IPv6 table: IPv6 packets map to no identity, enforce nothing. */
+static void
+test_single_stack(void **state)
+{
+	struct pw_model *m;
+	struct pw_snapshot *s;
+
+	(void)state;
+	assert_int_equal(pw_model_create(&m), 0);
+	pwt_load(m, POD("web", NODE, "web", "{'ip':'10.0.0.1'}"));
+	pwt_load(m, POD("db", NODE, "db", "{'ip':'10.0.0.2'}"));
+	pwt_load(m, small[3]);
+	s = build(m, 610001);
+	assert_non_null(s->acl4_in);
+	assert_null(s->acl4); /* no egress rule */
+	assert_null(s->acl6);
+	assert_null(s->acl6_in);
+	assert_null(s->ip6);
+	assert_int_equal(s->info.nb_acl_tables, 1);
+	assert_int_equal(s->info.nb_acl_rules4, 2);
+	assert_int_equal(s->info.nb_acl_rules6, 0);
+	assert_int_equal(decide_one(s, false, TCP4(2, 1, 80), 0), 0);
+	assert_int_equal(decide_one(s, false, TCP4(2, 1, 81), 0), PW_DROP_POLICY_DENY);
+	assert_int_equal(decide_one(s, false, pkt(6, 2, 1, PW_IPPROTO_TCP, 81, 0), 0), 0);
+	pw_snapshot_free(s);
 	pw_model_free(m);
 }
 
@@ -405,6 +525,8 @@ main(void)
 		cmocka_unit_test(test_without_tables),
 		cmocka_unit_test(test_small_policy),
 		cmocka_unit_test(test_snapshot_lifecycle),
+		cmocka_unit_test(test_table_reuse),
+		cmocka_unit_test(test_single_stack),
 		cmocka_unit_test(test_empty_model),
 		cmocka_unit_test(test_structured_report),
 	};
