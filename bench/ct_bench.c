@@ -1,28 +1,28 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * podwall-ct-bench: connection tracking on the worker's decision step (bench/README.md,
- * "Connection tracking").
+ * podwall-ct-bench: what connection tracking costs one worker per packet (bench/README.md,
+ * "Connection tracking"), with 1M concurrent flows and 64-byte frames, beside the same
+ * packets without conntrack. Two sets of runs, interleaved per repetition (A B A B),
+ * medians over repetitions, every verdict checked (all traffic is allowed):
  *
- * Like a packet generator feeding one worker without NIC cost: synthesized packet metas
- * (64-byte frames: 46-byte IP datagrams) go through the same per-burst call the worker makes,
- * pw_ct_decide_burst() with its flow table (and pw_ct_tick() once per burst, as the worker
- * loop does), or pw_decide_burst() for the runs without conntrack. One core, bursts of 32,
- * the TSC around each whole run; every verdict is checked (all traffic is allowed).
+ * The whole worker path (path-*, ct_path.c): real frames through a real dataplane's worker
+ * loop, rx burst to tx burst, on ring ports. "Without conntrack" is the same worker with
+ * conntrack off.
+ *   path-nopolicy     no conntrack, snapshot without tables (policy source "none"): allow all
+ *   path-pods         no conntrack, compiled snapshot, no policy: identity lookups, no ACL
+ *   path-policy       no conntrack, the policies below: the ACL on every packet
+ *   path-established  conntrack, a full table of F established flows (F = --flows), packets
+ *                     of random flows in random order, half of them replies
+ *   path-first        conntrack, a table of 2F holding F flows: the SYNs of F new flows
+ *
+ * The decision step alone (no prefix): synthesized packet metas through the per-burst call
+ * the worker makes, pw_ct_decide_burst() with its flow table (and pw_ct_tick() once per
+ * burst), or pw_decide_burst() without conntrack: the same runs as above, plus
+ *   syn-policy        no conntrack, the policies, on path-first's SYNs
  *
  * Cluster: 256 client pods (egress isolated: may reach servers on TCP 80) and 256 server
- * pods (ingress isolated: accept clients on TCP 80), all local. Flows: client i % 256 to
- * server (i / 256) % 256, source port from i / 65536, so 1M flows are 1M distinct 5-tuples.
- *
- * Runs, interleaved per repetition (A B A B), medians over repetitions:
- *   nopolicy      no conntrack, snapshot without tables (policy source "none"): allow all
- *   pods          no conntrack, compiled snapshot, no policy: identity lookups, no ACL
- *   policy        no conntrack, the policies above: every packet classified by the ACL
- *   syn-policy    the same on the first run's SYNs (both ends enforce: conntrack's first
- *                 packets pay this classification, the rest is the table's cost)
- *   established   conntrack, a table of F flows (F = --flows, full), packets of random flows
- *                 in random order, half of them replies
- *   first         conntrack, a table of 2F holding F flows: the first packets (SYN) of F new
- *                 flows, each classified and inserted
+ * pods (ingress isolated: accept clients on TCP 80), all local. Flows: ct_bench.h.
+ * Established flows are opened by a full handshake (SYN, SYN-ACK, ACK), untimed.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -38,16 +38,17 @@
 #include <rte_memory.h>
 #include <jansson.h>
 
+#include "bench/ct_bench.h"
 #include "control/aclbuild.h"
 #include "control/model/decode.h"
 #include "dataplane/ct_decide.h"
 #include "dataplane/decide.h"
 #include "podwall/pw_explain.h"
 
-#define BURST 32
-#define NB_PODS 256
+#define BURST CTB_BURST
+#define NB_PODS CTB_NB_PODS
 #define MAX_REPS 15
-#define IP_LEN_64B 46 /* a 64-byte frame: 14 Ethernet + 46 IP + 4 FCS */
+#define FILL_CHUNK 4096
 
 enum run {
 	RUN_NOPOLICY,
@@ -56,16 +57,27 @@ enum run {
 	RUN_POLICY_SYN,
 	RUN_ESTABLISHED,
 	RUN_FIRST,
+	RUN_P_NOPOLICY, /* the whole path: CTB_PATH_* in the same order */
+	RUN_P_PODS,
+	RUN_P_POLICY,
+	RUN_P_ESTABLISHED,
+	RUN_P_FIRST,
 	RUN_MAX
 };
 
 static const char *const run_names[RUN_MAX] = { "nopolicy", "pods", "policy", "syn-policy",
-	"established", "first" };
+	"established", "first", "path-nopolicy", "path-pods", "path-policy", "path-established",
+	"path-first" };
 static const char *const run_desc[RUN_MAX] = {
 	"no conntrack, no policy (allow-all snapshot)",
 	"no conntrack, pods, no policy (lookups)",
 	"no conntrack, policy allows (ACL per packet)",
 	"no conntrack, policy, the first packets' SYNs",
+	"conntrack, established packets",
+	"conntrack, first packets (classify+insert)",
+	"no conntrack, allow-all snapshot",
+	"no conntrack, pods, no policy",
+	"no conntrack, policy allows (ACL per packet)",
 	"conntrack, established packets",
 	"conntrack, first packets (classify+insert)",
 };
@@ -76,19 +88,24 @@ struct opts {
 	unsigned int passes; /* passes over the established stream per run */
 	bool huge;
 	const char *mem;
+	const char *cores;
 	const char *json;
 	bool want[RUN_MAX]; /* --runs: the runs to make (default all) */
 };
 
 struct bench {
-	struct pw_snapshot *snap[RUN_MAX];
+	struct pw_snapshot *snap[RUN_POLICY + 1];
+	uint32_t *est_desc; /* F established packets of flows 0..F-1, shuffled (ct_bench.h) */
 	struct pw_pkt_meta *first; /* 2F first packets: flows 0..2F-1 */
-	struct pw_pkt_meta *est;   /* F established packets of flows 0..F-1, shuffled */
+	struct pw_pkt_meta *est;   /* est_desc as metas */
+	struct pw_pkt_meta *chunk; /* FILL_CHUNK metas of the handshake, untimed */
 	uint16_t reason[BURST];
 	struct pw_cls_scratch *sc;
 	struct pw_ct_scratch *cs;
+	struct ctb_path *path;
 	uint64_t ms_div;
 	double cycles[RUN_MAX][MAX_REPS]; /* per packet */
+	double busy[RUN_MAX][MAX_REPS];	  /* path runs: the worker's own busy cycles per packet */
 };
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
@@ -107,12 +124,15 @@ usage(void)
 {
 	fprintf(stderr,
 		"usage: podwall-ct-bench [--flows N] [--reps N] [--passes N] [--huge | --mem MB]\n"
-		"                        [--json FILE]\n"
+		"                        [--cores A,B] [--runs LIST] [--json FILE]\n"
 		"  --flows N   concurrent flows (default 1048576)\n"
 		"  --reps N    repetitions, medians reported (default 5, at most %d)\n"
 		"  --passes N  passes over the established packets per run (default 4)\n"
 		"  --huge      use hugepages (default: --no-huge -m MB, MB from --mem, 2048)\n"
-		"  --runs LIST some of nopolicy,pods,policy,syn-policy,established,first\n",
+		"  --cores A,B the bench's core, and the worker lcore the path runs' dataplane\n"
+		"              names (never launched: its loop runs on core A); default 0,1\n"
+		"  --runs LIST some of nopolicy,pods,policy,syn-policy,established,first,\n"
+		"              path-nopolicy,path-pods,path-policy,path-established,path-first\n",
 		MAX_REPS);
 	exit(2);
 }
@@ -126,6 +146,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "passes", required_argument, NULL, 'p' },
 		{ "huge", no_argument, NULL, 'H' },
 		{ "mem", required_argument, NULL, 'm' },
+		{ "cores", required_argument, NULL, 'c' },
 		{ "json", required_argument, NULL, 'j' },
 		{ "runs", required_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 },
@@ -154,6 +175,9 @@ parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 'm':
 			o->mem = optarg;
+			break;
+		case 'c':
+			o->cores = optarg;
 			break;
 		case 'j':
 			o->json = optarg;
@@ -228,11 +252,14 @@ policy(bool egress)
 		80);
 }
 
-static struct pw_snapshot *
-build(bool pods, bool policies, uint64_t generation)
+/* Each snapshot has a generation of its own: its ACL and maps are named after it. */
+static uint64_t next_generation = 1;
+
+struct pw_snapshot *
+ctb_snapshot(bool pods, bool policies)
 {
 	struct pw_aclbuild_params bp = {
-		.generation = generation, .nb_workers = 1, .socket_id = SOCKET_ID_ANY
+		.generation = next_generation++, .nb_workers = 1, .socket_id = SOCKET_ID_ANY
 	};
 	struct pw_snapshot *s = NULL;
 	struct pw_model *m;
@@ -243,7 +270,7 @@ build(bool pods, bool policies, uint64_t generation)
 		s = calloc(1, sizeof(*s));
 		if (s == NULL)
 			exit(1);
-		s->generation = generation;
+		s->generation = bp.generation;
 		s->default_verdict = PW_VERDICT_ALLOW;
 		return s;
 	}
@@ -265,31 +292,33 @@ build(bool pods, bool policies, uint64_t generation)
 	return s;
 }
 
+void
+ctb_snapshot_free(struct pw_snapshot *s)
+{
+	if (s != NULL && !s->compiled)
+		free(s);
+	else
+		pw_snapshot_free(s);
+}
+
 /* ---- traffic ---- */
 
 static struct pw_pkt_meta
-flow_meta(uint32_t k, bool reply, uint8_t tcp_flags)
+flow_meta(uint32_t desc, uint8_t tcp_flags)
 {
 	struct pw_pkt_meta m;
-	uint32_t c = k % NB_PODS, s = (k / NB_PODS) % NB_PODS;
-	uint16_t sport = (uint16_t)(1024 + k / (NB_PODS * NB_PODS));
-	uint8_t *cl = reply ? m.dst.b : m.src.b, *sv = reply ? m.src.b : m.dst.b;
+	struct ctb_tuple t;
 
+	ctb_tuple(desc & ~CTB_REPLY, (desc & CTB_REPLY) != 0, &t);
 	memset(&m, 0, sizeof(m));
 	m.l3 = PW_L3_IPV4;
 	m.proto = 6;
-	m.l3_len = IP_LEN_64B;
+	m.l3_len = CTB_IP_LEN_64B;
 	m.tcp_flags = tcp_flags;
-	cl[0] = 10;
-	cl[1] = 1;
-	cl[2] = (uint8_t)(c / 200);
-	cl[3] = (uint8_t)(c % 200 + 1);
-	sv[0] = 10;
-	sv[1] = 2;
-	sv[2] = (uint8_t)(s / 200);
-	sv[3] = (uint8_t)(s % 200 + 1);
-	m.sport = reply ? 80 : sport;
-	m.dport = reply ? sport : 80;
+	memcpy(m.src.b, t.src, 4);
+	memcpy(m.dst.b, t.dst, 4);
+	m.sport = t.sport;
+	m.dport = t.dport;
 	return m;
 }
 
@@ -300,11 +329,14 @@ make_traffic(struct bench *b, uint32_t flows)
 
 	b->first = malloc(sizeof(*b->first) * 2 * (size_t)flows);
 	b->est = malloc(sizeof(*b->est) * (size_t)flows);
+	b->est_desc = malloc(sizeof(*b->est_desc) * (size_t)flows);
+	b->chunk = malloc(sizeof(*b->chunk) * FILL_CHUNK);
 	perm = malloc(sizeof(*perm) * flows);
-	if (b->first == NULL || b->est == NULL || perm == NULL)
+	if (b->first == NULL || b->est == NULL || b->est_desc == NULL || b->chunk == NULL ||
+		perm == NULL)
 		exit(1);
 	for (k = 0; k < 2 * flows; k++)
-		b->first[k] = flow_meta(k, false, 0x02);
+		b->first[k] = flow_meta(k, CTB_TCP_SYN);
 	for (k = 0; k < flows; k++)
 		perm[k] = k;
 	for (k = flows - 1; k > 0; k--) {
@@ -313,12 +345,14 @@ make_traffic(struct bench *b, uint32_t flows)
 		perm[k] = perm[j];
 		perm[j] = t;
 	}
-	for (k = 0; k < flows; k++)
-		b->est[k] = flow_meta(perm[k], (rnd() & 1) != 0, 0x10);
+	for (k = 0; k < flows; k++) {
+		b->est_desc[k] = perm[k] | ((rnd() & 1) != 0 ? CTB_REPLY : 0);
+		b->est[k] = flow_meta(b->est_desc[k], CTB_TCP_ACK);
+	}
 	free(perm);
 }
 
-/* ---- runs ---- */
+/* ---- the decision step ---- */
 
 static struct pw_ct *
 ct_create(uint32_t max_flows)
@@ -369,6 +403,41 @@ run(struct bench *b, struct pw_ct *ct, const struct pw_snapshot *s, const struct
 	return t1 - t0;
 }
 
+/* Open flows 0..F-1 by their handshake (SYN, SYN-ACK, ACK), untimed. */
+static void
+handshake(struct bench *b, struct pw_ct *ct, const struct pw_snapshot *s, uint32_t flows)
+{
+	static const uint8_t step_flags[3] = { CTB_TCP_SYN, CTB_TCP_SYN | CTB_TCP_ACK,
+		CTB_TCP_ACK };
+	unsigned int step;
+	uint32_t k0, k;
+
+	for (step = 0; step < 3; step++)
+		for (k0 = 0; k0 < flows; k0 += FILL_CHUNK) {
+			uint32_t n = flows - k0 < FILL_CHUNK ? flows - k0 : FILL_CHUNK;
+
+			for (k = 0; k < n; k++)
+				b->chunk[k] = flow_meta(
+					(k0 + k) | (step == 1 ? CTB_REPLY : 0), step_flags[step]);
+			(void)run(b, ct, s, b->chunk, n);
+		}
+	for (k = 0; k < flows; k += flows / 64 + 1) {
+		struct pw_ct_key key;
+		uint64_t h;
+		uint32_t e;
+		bool ab;
+
+		(void)pw_ct_key_build(&b->est[k], &key, &ab);
+		h = pw_ct_hash(&key, ct->seed);
+		e = pw_ct_find(ct, &key, h);
+		if (e == 0 || pw_ct_entry(ct, e)->state != PW_CT_ST_TCP_ESTABLISHED) {
+			fprintf(stderr, "ct-bench: flow %u not established after its handshake\n",
+				k);
+			exit(1);
+		}
+	}
+}
+
 static void
 one_rep(struct bench *b, const struct opts *o, unsigned int rep)
 {
@@ -389,35 +458,40 @@ one_rep(struct bench *b, const struct opts *o, unsigned int rep)
 		b->cycles[RUN_POLICY_SYN][rep] = (double)cyc / (double)o->flows;
 	}
 
-	/* A full table of F flows, opened by their first packets (not measured). */
-	if (!o->want[RUN_ESTABLISHED])
-		goto first;
-	ct = ct_create(o->flows);
-	(void)run(b, ct, b->snap[RUN_POLICY], b->first, o->flows);
-	if (ct->nb_used != o->flows) {
-		fprintf(stderr, "ct-bench: %u flows tracked, expected %u\n", ct->nb_used, o->flows);
-		exit(1);
+	/* A full table of F established flows (not measured). */
+	if (o->want[RUN_ESTABLISHED]) {
+		ct = ct_create(o->flows);
+		handshake(b, ct, b->snap[RUN_POLICY], o->flows);
+		if (ct->nb_used != o->flows) {
+			fprintf(stderr, "ct-bench: %u flows tracked, expected %u\n", ct->nb_used,
+				o->flows);
+			exit(1);
+		}
+		cyc = 0;
+		for (p = 0; p < o->passes; p++)
+			cyc += run(b, ct, b->snap[RUN_POLICY], b->est, o->flows);
+		b->cycles[RUN_ESTABLISHED][rep] = (double)cyc / (double)n_est;
+		rte_free(ct);
 	}
-	cyc = 0;
-	for (p = 0; p < o->passes; p++)
-		cyc += run(b, ct, b->snap[RUN_POLICY], b->est, o->flows);
-	b->cycles[RUN_ESTABLISHED][rep] = (double)cyc / (double)n_est;
-	rte_free(ct);
 
-first:
 	/* F flows in a table of 2F, then F new ones, measured. */
-	if (!o->want[RUN_FIRST])
-		return;
-	ct = ct_create(2 * o->flows);
-	(void)run(b, ct, b->snap[RUN_POLICY], b->first, o->flows);
-	cyc = run(b, ct, b->snap[RUN_POLICY], b->first + o->flows, o->flows);
-	b->cycles[RUN_FIRST][rep] = (double)cyc / (double)o->flows;
-	if (ct->nb_used != 2 * o->flows) {
-		fprintf(stderr, "ct-bench: %u flows after the first packets, expected %u\n",
-			ct->nb_used, 2 * o->flows);
-		exit(1);
+	if (o->want[RUN_FIRST]) {
+		ct = ct_create(2 * o->flows);
+		(void)run(b, ct, b->snap[RUN_POLICY], b->first, o->flows);
+		cyc = run(b, ct, b->snap[RUN_POLICY], b->first + o->flows, o->flows);
+		b->cycles[RUN_FIRST][rep] = (double)cyc / (double)o->flows;
+		if (ct->nb_used != 2 * o->flows) {
+			fprintf(stderr, "ct-bench: %u flows after the first packets, expected %u\n",
+				ct->nb_used, 2 * o->flows);
+			exit(1);
+		}
+		rte_free(ct);
 	}
-	rte_free(ct);
+
+	for (r = RUN_P_NOPOLICY; r < RUN_MAX; r++)
+		if (o->want[r])
+			ctb_path_run(b->path, (enum ctb_path_run)(r - RUN_P_NOPOLICY), o->flows,
+				o->passes, b->est_desc, &b->cycles[r][rep], &b->busy[r][rep]);
 }
 
 static int
@@ -428,7 +502,7 @@ cmp_double(const void *x, const void *y)
 	return a < b ? -1 : a > b;
 }
 
-/* Median, min and max of cycles per packet over the repetitions. */
+/* Median, min and max over the repetitions. */
 static void
 stats(const double *v, unsigned int n, double *med, double *lo, double *hi)
 {
@@ -441,33 +515,47 @@ stats(const double *v, unsigned int n, double *med, double *lo, double *hi)
 	*hi = s[n - 1];
 }
 
+/* Mpps ratio @p a / @p b from cycles per packet, or 0 if a run is missing. */
+static double
+ratio(const double *med, unsigned int a, unsigned int b)
+{
+	return med[a] > 0 && med[b] > 0 ? med[b] / med[a] : 0;
+}
+
 static void
 report(const struct bench *b, const struct opts *o)
 {
-	double hz = (double)rte_get_tsc_hz(), med[RUN_MAX], lo, hi;
+	double hz = (double)rte_get_tsc_hz(), med[RUN_MAX], busy, lo, hi, x;
 	json_t *runs = json_object();
 	unsigned int r;
 
 	printf("podwall-ct-bench: %u flows, %u repetitions, %u passes, bursts of %d, %s, "
 	       "TSC %.2f GHz\n",
 		o->flows, o->reps, o->passes, BURST, o->huge ? "hugepages" : "4k pages", hz / 1e9);
-	printf("%-12s %-46s %12s %20s\n", "run", "what", "cycles/pkt", "Mpps/core med [min-max]");
+	printf("%-16s %-46s %10s %10s %22s\n", "run", "what", "cycles/pkt", "(worker)",
+		"Mpps/core med [min-max]");
 	for (r = 0; r < RUN_MAX; r++) {
 		med[r] = 0;
 		if (!o->want[r])
 			continue;
+		stats(b->busy[r], o->reps, &busy, &x, &x);
 		stats(b->cycles[r], o->reps, &med[r], &lo, &hi);
-		printf("%-12s %-46s %12.1f %8.2f [%.2f-%.2f]\n", run_names[r], run_desc[r], med[r],
-			hz / med[r] / 1e6, hz / hi / 1e6, hz / lo / 1e6);
+		printf("%-16s %-46s %10.1f %10.1f %8.2f [%.2f-%.2f]\n", run_names[r], run_desc[r],
+			med[r], busy, hz / med[r] / 1e6, hz / hi / 1e6, hz / lo / 1e6);
 		json_object_set_new(runs, run_names[r],
-			json_pack("{s:f, s:f, s:f, s:f}", "cycles_per_packet", med[r], "mpps",
-				hz / med[r] / 1e6, "mpps_min", hz / hi / 1e6, "mpps_max",
-				hz / lo / 1e6));
+			json_pack("{s:f, s:f, s:f, s:f, s:f}", "cycles_per_packet", med[r],
+				"worker_busy_cycles_per_packet", busy, "mpps", hz / med[r] / 1e6,
+				"mpps_min", hz / hi / 1e6, "mpps_max", hz / lo / 1e6));
 	}
-	printf("ratios (Mpps): established/nopolicy %.2f, established/pods %.2f, "
+	printf("whole path, ratios (Mpps): established/allow-all %.2f (target 0.9), "
+	       "first/established %.2f (target 0.5), established/policy %.2f\n",
+		ratio(med, RUN_P_ESTABLISHED, RUN_P_NOPOLICY),
+		ratio(med, RUN_P_FIRST, RUN_P_ESTABLISHED),
+		ratio(med, RUN_P_ESTABLISHED, RUN_P_POLICY));
+	printf("decision step, ratios (Mpps): established/nopolicy %.2f, established/pods %.2f, "
 	       "established/policy %.2f, first/established %.2f\n",
-		med[RUN_NOPOLICY] / med[RUN_ESTABLISHED], med[RUN_PODS] / med[RUN_ESTABLISHED],
-		med[RUN_POLICY] / med[RUN_ESTABLISHED], med[RUN_ESTABLISHED] / med[RUN_FIRST]);
+		ratio(med, RUN_ESTABLISHED, RUN_NOPOLICY), ratio(med, RUN_ESTABLISHED, RUN_PODS),
+		ratio(med, RUN_ESTABLISHED, RUN_POLICY), ratio(med, RUN_FIRST, RUN_ESTABLISHED));
 	if (o->json != NULL) {
 		json_t *j = json_pack("{s:i, s:i, s:i, s:b, s:f, s:o}", "flows", (int)o->flows,
 			"reps", (int)o->reps, "passes", (int)o->passes, "hugepages", o->huge,
@@ -484,11 +572,13 @@ report(const struct bench *b, const struct opts *o)
 int
 main(int argc, char **argv)
 {
-	struct opts o = { .flows = 1u << 20, .reps = 5, .passes = 4, .mem = "2048" };
+	struct opts o = {
+		.flows = 1u << 20, .reps = 5, .passes = 4, .mem = "2048", .cores = "0,1"
+	};
 	struct bench *b;
 	char *eal[16];
 	int nb_eal = 0;
-	unsigned int rep;
+	unsigned int rep, r;
 
 	parse_opts(argc, argv, &o);
 	eal[nb_eal++] = argv[0];
@@ -500,9 +590,10 @@ main(int argc, char **argv)
 	eal[nb_eal++] = (char *)(uintptr_t) "--no-pci";
 	eal[nb_eal++] = (char *)(uintptr_t) "--no-telemetry";
 	eal[nb_eal++] = (char *)(uintptr_t) "-l";
-	eal[nb_eal++] = (char *)(uintptr_t) "0";
+	eal[nb_eal++] = (char *)(uintptr_t)o.cores;
 	eal[nb_eal++] = (char *)(uintptr_t) "--file-prefix=pw-ct-bench";
 	eal[nb_eal++] = (char *)(uintptr_t) "--log-level=lib.eal:error";
+	eal[nb_eal++] = (char *)(uintptr_t) "--log-level=user.podwall.*:warning";
 	eal[nb_eal] = NULL;
 	if (rte_eal_init(nb_eal, eal) < 0) {
 		fprintf(stderr, "ct-bench: EAL init failed: %s\n", rte_strerror(rte_errno));
@@ -516,20 +607,26 @@ main(int argc, char **argv)
 	b->ms_div = rte_get_tsc_hz() / 1000;
 	if (b->sc == NULL || b->cs == NULL || b->ms_div == 0)
 		return 1;
-	b->snap[RUN_NOPOLICY] = build(false, false, 1);
-	b->snap[RUN_PODS] = build(true, false, 2);
-	b->snap[RUN_POLICY] = build(true, true, 3);
+	b->snap[RUN_NOPOLICY] = ctb_snapshot(false, false);
+	b->snap[RUN_PODS] = ctb_snapshot(true, false);
+	b->snap[RUN_POLICY] = ctb_snapshot(true, true);
 	make_traffic(b, o.flows);
+	for (r = RUN_P_NOPOLICY; r < RUN_MAX && b->path == NULL; r++)
+		if (o.want[r])
+			b->path = ctb_path_create();
 	for (rep = 0; rep < o.reps; rep++) {
 		fprintf(stderr, "repetition %u/%u...\n", rep + 1, o.reps);
 		one_rep(b, &o, rep);
 	}
 	report(b, &o);
-	free(b->snap[RUN_NOPOLICY]);
-	pw_snapshot_free(b->snap[RUN_PODS]);
-	pw_snapshot_free(b->snap[RUN_POLICY]);
+	if (b->path != NULL)
+		ctb_path_free(b->path);
+	for (r = RUN_NOPOLICY; r <= RUN_POLICY; r++)
+		ctb_snapshot_free(b->snap[r]);
 	free(b->first);
 	free(b->est);
+	free(b->est_desc);
+	free(b->chunk);
 	free(b->sc);
 	free(b->cs);
 	free(b);

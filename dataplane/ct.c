@@ -72,6 +72,30 @@ pw_ct_init(void *mem, const struct pw_ct_params *p)
 	return ct;
 }
 
+/* The first free slot of @p b, or PW_CT_BUCKET_SLOTS. */
+static inline unsigned int
+free_slot(const struct pw_ct_bucket *b)
+{
+#if defined(__SSE2__)
+	__m128i z = _mm_setzero_si128();
+	__m128i lo = _mm_cmpeq_epi32(_mm_load_si128((const __m128i *)(const void *)b->handle), z);
+	__m128i hi =
+		_mm_cmpeq_epi32(_mm_load_si128((const __m128i *)(const void *)&b->handle[4]), z);
+	/* Eight 32-bit lanes of 0 or -1, packed to eight bytes: one mask bit per slot. */
+	unsigned int m = (unsigned int)_mm_movemask_epi8(
+		_mm_packs_epi16(_mm_packs_epi32(lo, hi), _mm_setzero_si128()));
+
+	return m != 0 ? (unsigned int)__builtin_ctz(m) : PW_CT_BUCKET_SLOTS;
+#else
+	unsigned int s;
+
+	for (s = 0; s < PW_CT_BUCKET_SLOTS; s++)
+		if (b->handle[s] == 0)
+			break;
+	return s;
+#endif
+}
+
 /* Slots of @p b whose signature is @p sig and which are in use, as a bit mask. */
 static inline unsigned int
 sig_match(const struct pw_ct_bucket *b, uint16_t sig)
@@ -124,50 +148,53 @@ pw_ct_find(const struct pw_ct *ct, const struct pw_ct_key *k, uint64_t hash)
 }
 
 void
+pw_ct_lookup_candidates(const struct pw_ct *ct, const uint16_t *pos, uint16_t n,
+	const uint64_t *hash, uint32_t *ret_cand)
+{
+	uint16_t j;
+
+	/* The first signature match of the home bucket is the likely entry: fetch both its
+	 * lines now, the first for the key comparison and the decision, the second for the
+	 * counters that the decision's caller adds later. */
+	for (j = 0; j < n; j++) {
+		uint16_t i = pos[j];
+		const struct pw_ct_bucket *bk = &ct->buckets[(uint32_t)hash[i] & ct->bucket_mask];
+		unsigned int m = sig_match(bk, hash_sig(hash[i]));
+		uint32_t h = m != 0 ? bk->handle[__builtin_ctz(m)] : 0;
+
+		/* No candidate here and nothing stored past this bucket: a sure miss (a new
+		 * flow), which the next stage need not look for again. */
+		ret_cand[i] = h != 0 || bk->nb_past != 0 ? h : UINT32_MAX;
+		if (h != 0) {
+			__builtin_prefetch(&ct->entries[h - 1]);
+			__builtin_prefetch(&ct->entries[h - 1].packets, 1);
+		}
+	}
+}
+
+void
+pw_ct_lookup_hashed(const struct pw_ct *ct, const struct pw_ct_key *keys, const uint16_t *pos,
+	uint16_t n, const uint64_t *hash, uint32_t *ret_handle)
+{
+	uint16_t j;
+
+	pw_ct_lookup_candidates(ct, pos, n, hash, ret_handle);
+	for (j = 0; j < n; j++) {
+		uint16_t i = pos[j];
+
+		ret_handle[i] = pw_ct_lookup_resolve(ct, &keys[i], hash[i], ret_handle[i]);
+	}
+}
+
+void
 pw_ct_lookup_burst(const struct pw_ct *ct, const struct pw_ct_key *keys, const uint16_t *pos,
 	uint16_t n, uint64_t *ret_hash, uint32_t *ret_handle)
 {
 	uint16_t j;
 
-	for (j = 0; j < n; j++) {
-		uint16_t i = pos[j];
-
-		ret_hash[i] = pw_ct_hash(&keys[i], ct->seed);
-		__builtin_prefetch(&ct->buckets[(uint32_t)ret_hash[i] & ct->bucket_mask]);
-	}
-	/* The first signature match of the home bucket is the likely entry: fetch its first
-	 * line, which the key comparison reads. */
-	for (j = 0; j < n; j++) {
-		uint16_t i = pos[j];
-		const struct pw_ct_bucket *bk =
-			&ct->buckets[(uint32_t)ret_hash[i] & ct->bucket_mask];
-		unsigned int m = sig_match(bk, hash_sig(ret_hash[i]));
-		uint32_t h = m != 0 ? bk->handle[__builtin_ctz(m)] : 0;
-
-		/* No candidate here and nothing stored past this bucket: a sure miss (a new
-		 * flow), which the next stage need not look for again. */
-		ret_handle[i] = h != 0 || bk->nb_past != 0 ? h : UINT32_MAX;
-		if (h != 0)
-			__builtin_prefetch(&ct->entries[h - 1]);
-	}
-	/* The counters' line is written only when the burst's packets are applied, later:
-	 * fetch it (for writing) once the entry is known to be the one. */
-	for (j = 0; j < n; j++) {
-		uint16_t i = pos[j];
-		uint32_t h = ret_handle[i];
-
-		if (h == UINT32_MAX) {
-			ret_handle[i] = 0;
-			continue;
-		}
-		if (h == 0 || !pw_ct_key_eq(&ct->entries[h - 1].key, &keys[i])) {
-			/* A signature collision, a later slot, or an entry stored past its home. */
-			h = pw_ct_find(ct, &keys[i], ret_hash[i]);
-			ret_handle[i] = h;
-		}
-		if (h != 0)
-			__builtin_prefetch(&ct->entries[h - 1].packets, 1);
-	}
+	for (j = 0; j < n; j++)
+		ret_hash[pos[j]] = pw_ct_hash_prefetch(ct, &keys[pos[j]]);
+	pw_ct_lookup_hashed(ct, keys, pos, n, ret_hash, ret_handle);
 }
 
 /* The seqlock's write side: odd while the key and USED change. */
@@ -230,7 +257,7 @@ reclaim(struct pw_ct *ct, uint32_t now_ms)
 		ct->evict_cursor = i + 1 < ct->max_flows ? i + 1 : 0;
 		if ((e->flags & PW_CT_F_USED) == 0)
 			continue;
-		if (pw_ct_entry_expired(e, now_ms)) {
+		if (pw_ct_entry_expired(ct, e, now_ms)) {
 			pw_ct_delete(ct, i + 1);
 			pw_ct_ctr_add(&ct->ctr.expired, 1);
 			return true;
@@ -253,12 +280,11 @@ reclaim(struct pw_ct *ct, uint32_t now_ms)
 	return true;
 }
 
-uint32_t
-pw_ct_insert(struct pw_ct *ct, const struct pw_ct_key *k, uint64_t hash, uint8_t flags,
-	uint8_t state, uint64_t gen, uint32_t now_ms)
+/* Take a free entry and a bucket slot for @p hash. @return the handle, or 0: table full. */
+static inline __attribute__((always_inline)) uint32_t
+take(struct pw_ct *ct, uint64_t hash, uint32_t now_ms)
 {
 	uint32_t b = (uint32_t)hash & ct->bucket_mask;
-	struct pw_ct_entry *e;
 	uint32_t h, n;
 
 	if (ct->nb_free == 0 && !reclaim(ct, now_ms)) {
@@ -266,15 +292,11 @@ pw_ct_insert(struct pw_ct *ct, const struct pw_ct_key *k, uint64_t hash, uint8_t
 		return 0;
 	}
 	h = ct->free_stack[--ct->nb_free];
-	e = &ct->entries[h - 1];
 	/* There is always room: the buckets hold 1.28 times max_flows. */
 	for (n = 0; n <= ct->bucket_mask; n++) {
 		struct pw_ct_bucket *bk = &ct->buckets[b];
-		unsigned int s;
+		unsigned int s = free_slot(bk);
 
-		for (s = 0; s < PW_CT_BUCKET_SLOTS; s++)
-			if (bk->handle[s] == 0)
-				break;
 		if (s < PW_CT_BUCKET_SLOTS) {
 			bk->sig[s] = hash_sig(hash);
 			bk->handle[s] = h;
@@ -283,21 +305,58 @@ pw_ct_insert(struct pw_ct *ct, const struct pw_ct_key *k, uint64_t hash, uint8_t
 		bk->nb_past++;
 		b = (b + 1) & ct->bucket_mask;
 	}
-	write_begin(e);
-	e->key = *k;
-	e->hash = (uint32_t)hash;
-	__atomic_store_n(&e->last_ms, now_ms, __ATOMIC_RELAXED);
-	__atomic_store_n(&e->gen, gen, __ATOMIC_RELAXED);
-	pw_ct_set_state(ct, e, state);
-	__atomic_store_n(&e->flags, (uint8_t)(flags | PW_CT_F_USED), __ATOMIC_RELAXED);
-	__atomic_store_n(&e->packets[0], 0, __ATOMIC_RELAXED);
-	__atomic_store_n(&e->packets[1], 0, __ATOMIC_RELAXED);
-	__atomic_store_n(&e->bytes[0], 0, __ATOMIC_RELAXED);
-	__atomic_store_n(&e->bytes[1], 0, __ATOMIC_RELAXED);
-	__atomic_store_n(&e->created_ms, now_ms, __ATOMIC_RELAXED);
-	write_end(e);
 	ct->nb_used++;
 	pw_ct_ctr_add(&ct->ctr.created, 1);
+	return h;
+}
+
+/* Write entry @p h, new: its key, @p f, and @p packets packets of f->l3_len bytes. */
+static inline __attribute__((always_inline)) void
+fill(struct pw_ct *ct, uint32_t h, const struct pw_ct_key *k, uint64_t hash,
+	const struct pw_ct_first *f, uint64_t packets, uint32_t now_ms)
+{
+	struct pw_ct_entry *e = &ct->entries[h - 1];
+	uint8_t cls = (uint8_t)pw_ct_timeout_class(k->proto, f->state);
+
+	write_begin(e);
+	e->key = *k;
+	__atomic_store_n(&e->last_ms, now_ms, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->state, f->state, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->flags, (uint8_t)(f->flags | PW_CT_F_USED), __ATOMIC_RELAXED);
+	__atomic_store_n(&e->to_cls, cls, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->gen, f->gen, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->hit_eg, f->hit_eg, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->hit_in, f->hit_in, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->packets[0], packets, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->packets[1], 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->bytes[0], packets * f->l3_len, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->bytes[1], 0, __ATOMIC_RELAXED);
+	e->hash = (uint32_t)hash;
+	__atomic_store_n(&e->created_ms, now_ms, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->to_ms, ct->to.ms[cls], __ATOMIC_RELAXED);
+	write_end(e);
+}
+
+uint32_t
+pw_ct_insert_first(struct pw_ct *ct, const struct pw_ct_key *k, uint64_t hash,
+	const struct pw_ct_first *f, uint32_t now_ms)
+{
+	uint32_t h = take(ct, hash, now_ms);
+
+	if (h != 0)
+		fill(ct, h, k, hash, f, 1, now_ms);
+	return h;
+}
+
+uint32_t
+pw_ct_insert(struct pw_ct *ct, const struct pw_ct_key *k, uint64_t hash, uint8_t flags,
+	uint8_t state, uint64_t gen, uint32_t now_ms)
+{
+	const struct pw_ct_first f = { .flags = flags, .state = state, .gen = gen };
+	uint32_t h = take(ct, hash, now_ms);
+
+	if (h != 0)
+		fill(ct, h, k, hash, &f, 0, now_ms);
 	return h;
 }
 
@@ -313,7 +372,7 @@ pw_ct_expire(struct pw_ct *ct, uint32_t now_ms, uint32_t budget)
 		struct pw_ct_entry *e = &ct->entries[i];
 
 		ct->cursor = i + 1 < ct->max_flows ? i + 1 : 0;
-		if ((e->flags & PW_CT_F_USED) != 0 && pw_ct_entry_expired(e, now_ms)) {
+		if ((e->flags & PW_CT_F_USED) != 0 && pw_ct_entry_expired(ct, e, now_ms)) {
 			pw_ct_delete(ct, i + 1);
 			freed++;
 		}

@@ -7,9 +7,13 @@
  * one table a worker sees holds every flow it must decide.
  *
  * Layout, in one block of memory sized at start (pw_ct_mem_size()):
- *  - entries: max_flows of 128 bytes (two cache lines, fetched together): line 0 holds what
- *    a lookup and a decision read (key, hash, state, generation, last seen), line 1 the
- *    per-flow counters.
+ *  - entries: max_flows of 128 bytes (two cache lines): line 0 holds all that a lookup and a
+ *    decision read (key, last seen, state, flags, timeout class, generation, the rule hit
+ *    columns), line 1 what a packet only adds to (the per-flow counters) and what only
+ *    inserts, deletes and readers touch (hash, creation time, sequence count, timeout in ms).
+ *    A decision never waits for line 1: the lookup prefetches it for writing along with line
+ *    0, and pw_ct_decide_burst() adds the counters of a burst's packets after deciding them
+ *    all (pw_ct_count()).
  *  - the free entries' handles, as a stack (4 bytes per flow): the entries the next inserts
  *    will take are known ahead, so a burst of new flows prefetches them
  *    (pw_ct_prefetch_free()).
@@ -19,8 +23,12 @@
  *    bucket), and every bucket passed counts it in nb_past, so a lookup stops at the first
  *    bucket with nb_past 0 and a deletion leaves no tombstone.
  *
- * Lookup is pipelined over a burst (pw_ct_lookup_burst()): hash and prefetch every home
- * bucket, then match signatures and prefetch the candidate entries, then compare keys.
+ * Lookup is pipelined over a burst (pw_ct_lookup_burst()), one short loop per stage so that
+ * the misses of a whole burst overlap: hash and prefetch every home bucket
+ * (pw_ct_hash_prefetch()), then match signatures and prefetch both lines of the candidate
+ * entries (pw_ct_lookup_candidates()), then compare keys (pw_ct_lookup_resolve()). Comparing
+ * keys in the decision's own loop instead was measured slower on a machine whose table
+ * misses go to DRAM (bench/README.md, "Connection tracking").
  *
  * Expiry is incremental: pw_ct_tick(), once per worker loop iteration, scans a few entries
  * so that the whole table is swept once per PW_CT_SWEEP_MS, never all at once; a hit on an
@@ -43,6 +51,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "dataplane/ct_state.h"
 
@@ -59,24 +70,27 @@
 #define PW_CT_F_DENIED 0x08  /**< revoked: re-classified as denied; dropped until re-granted */
 
 struct pw_ct_entry {
-	/* Line 0: what a decision reads and writes. */
+	/* Line 0: all that a lookup and a decision read, and the time it writes. */
 	struct pw_ct_key key;
-	uint32_t hash;	  /**< low 32 bits of the key's hash: the home bucket */
 	uint32_t last_ms; /**< last packet, either direction */
-	uint64_t gen;	  /**< generation of the snapshot that last decided the flow */
-	uint16_t seq;	  /**< odd while the owner changes key or flags USED (pw_ct_read()) */
 	uint8_t state;	  /**< enum pw_ct_state */
 	uint8_t flags;	  /**< PW_CT_F_* */
-	uint32_t to_ms;	  /**< idle timeout of the state */
-	/* Line 1: counters, [0] original direction, [1] reply. */
-	uint64_t packets[2];
-	uint64_t bytes[2];
-	uint32_t created_ms;
+	uint8_t to_cls;	  /**< enum pw_ct_timeout_class of the state */
+	uint8_t pad0;
+	uint64_t gen; /**< generation of the snapshot that last decided the flow */
 	/* Rule hit columns (pw_snapshot.hits) + 1 that the deciding classification bumped,
 	 * per direction enforced (0: none): each packet the entry decides bumps them again. */
 	uint32_t hit_eg;
 	uint32_t hit_in;
-	uint32_t pad[5];
+	/* Line 1: counters, [0] original direction, [1] reply; then what a packet never
+	 * touches. */
+	uint64_t packets[2];
+	uint64_t bytes[2];
+	uint32_t hash;	     /**< low 32 bits of the key's hash: the home bucket */
+	uint32_t created_ms; /**< first packet */
+	uint32_t to_ms;	     /**< idle timeout of the state, for readers (owner: to_cls) */
+	uint16_t seq;	     /**< odd while the owner changes key or flags USED (pw_ct_read()) */
+	uint8_t pad1[18];
 } __attribute__((aligned(64)));
 
 struct pw_ct_bucket {
@@ -142,27 +156,50 @@ pw_ct_mum(uint64_t a, uint64_t b)
 	return (uint64_t)r ^ (uint64_t)(r >> 64);
 }
 
+/** Word @p i (0..4) of a key, as the hash and the comparison read it. */
+static inline uint64_t
+pw_ct_key_word(const struct pw_ct_key *k, unsigned int i)
+{
+	uint64_t w;
+
+	memcpy(&w, (const uint8_t *)k + 8 * i, sizeof(w));
+	return w;
+}
+
 /** The seeded hash of a key (wyhash-style multiply-fold over its five words). */
 static inline uint64_t
 pw_ct_hash(const struct pw_ct_key *k, uint64_t seed)
 {
-	uint64_t w[5];
 	uint64_t h;
 
-	memcpy(w, k, sizeof(w));
-	h = pw_ct_mum(w[0] ^ seed ^ 0xa0761d6478bd642full, w[1] ^ 0xe7037ed1a0b428dbull);
-	h = pw_ct_mum(h ^ w[2] ^ 0x8ebc6af09c88c6e3ull, w[3] ^ 0x589965cc75374cc3ull);
-	return pw_ct_mum(h ^ w[4] ^ 0x1d8e4e27c47d124full, seed ^ 0xa0761d6478bd642full);
+	h = pw_ct_mum(pw_ct_key_word(k, 0) ^ seed ^ 0xa0761d6478bd642full,
+		pw_ct_key_word(k, 1) ^ 0xe7037ed1a0b428dbull);
+	h = pw_ct_mum(h ^ pw_ct_key_word(k, 2) ^ 0x8ebc6af09c88c6e3ull,
+		pw_ct_key_word(k, 3) ^ 0x589965cc75374cc3ull);
+	return pw_ct_mum(
+		h ^ pw_ct_key_word(k, 4) ^ 0x1d8e4e27c47d124full, seed ^ 0xa0761d6478bd642full);
 }
 
 static inline bool
 pw_ct_key_eq(const struct pw_ct_key *x, const struct pw_ct_key *y)
 {
-	uint64_t a[5], b[5];
+#if defined(__SSE2__)
+	/* The addresses as two 16-byte lanes, the rest as one word. */
+	__m128i a = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(const void *)x),
+		_mm_loadu_si128((const __m128i *)(const void *)y));
+	__m128i b = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(const void *)&x->b),
+		_mm_loadu_si128((const __m128i *)(const void *)&y->b));
 
-	memcpy(a, x, sizeof(a));
-	memcpy(b, y, sizeof(b));
-	return ((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) | (a[3] ^ b[3]) | (a[4] ^ b[4])) == 0;
+	return _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_or_si128(a, b), _mm_setzero_si128())) ==
+		0xffff &&
+		pw_ct_key_word(x, 4) == pw_ct_key_word(y, 4);
+#else
+	return ((pw_ct_key_word(x, 0) ^ pw_ct_key_word(y, 0)) |
+		       (pw_ct_key_word(x, 1) ^ pw_ct_key_word(y, 1)) |
+		       (pw_ct_key_word(x, 2) ^ pw_ct_key_word(y, 2)) |
+		       (pw_ct_key_word(x, 3) ^ pw_ct_key_word(y, 3)) |
+		       (pw_ct_key_word(x, 4) ^ pw_ct_key_word(y, 4))) == 0;
+#endif
 }
 
 /** The entry of handle @p h (1..max_flows). */
@@ -175,21 +212,78 @@ pw_ct_entry(struct pw_ct *ct, uint32_t h)
 /** Find @p k (hash @p hash). Owner thread. @return its handle, or 0. */
 uint32_t pw_ct_find(const struct pw_ct *ct, const struct pw_ct_key *k, uint64_t hash);
 
+/** Stage 1 of a lookup: the hash of @p k, with its home bucket prefetched. Owner thread. */
+static inline uint64_t
+pw_ct_hash_prefetch(const struct pw_ct *ct, const struct pw_ct_key *k)
+{
+	uint64_t h = pw_ct_hash(k, ct->seed);
+
+	__builtin_prefetch(&ct->buckets[(uint32_t)h & ct->bucket_mask]);
+	return h;
+}
+
+/**
+ * Stage 2 of a lookup, for keys[pos[0..n-1]] whose hashes pw_ct_hash_prefetch() gave
+ * (hash[i]): ret_cand[i], the likely entry (the first signature match in the home bucket),
+ * 0 when another bucket must be searched, UINT32_MAX for a sure miss. Both lines of each
+ * likely entry are prefetched, line 1 for writing. Owner thread.
+ */
+void pw_ct_lookup_candidates(const struct pw_ct *ct, const uint16_t *pos, uint16_t n,
+	const uint64_t *hash, uint32_t *ret_cand);
+
+/** Stage 3 of a lookup: the handle of @p k (0: absent) from its candidate @p cand. */
+static inline uint32_t
+pw_ct_lookup_resolve(
+	const struct pw_ct *ct, const struct pw_ct_key *k, uint64_t hash, uint32_t cand)
+{
+	if (cand == UINT32_MAX)
+		return 0;
+	if (cand != 0 && pw_ct_key_eq(&ct->entries[cand - 1].key, k))
+		return cand;
+	/* A signature collision, a later slot, or an entry stored past its home. */
+	return pw_ct_find(ct, k, hash);
+}
+
+/**
+ * Stages 2 and 3 of a lookup, for keys[pos[0..n-1]] whose hashes pw_ct_hash_prefetch() gave
+ * (hash[i]): ret_handle[i] for each i in pos (0 = miss). Owner thread.
+ */
+void pw_ct_lookup_hashed(const struct pw_ct *ct, const struct pw_ct_key *keys, const uint16_t *pos,
+	uint16_t n, const uint64_t *hash, uint32_t *ret_handle);
+
 /**
  * Look up keys[pos[0..n-1]]: ret_hash[i] and ret_handle[i] (0 = miss) for each i in pos.
- * Pipelined with prefetches. Owner thread.
+ * Pipelined with prefetches (both stages above). Owner thread.
  */
 void pw_ct_lookup_burst(const struct pw_ct *ct, const struct pw_ct_key *keys, const uint16_t *pos,
 	uint16_t n, uint64_t *ret_hash, uint32_t *ret_handle);
 
 /**
  * Insert @p k, known absent, with the given flags (PW_CT_F_USED added), state and deciding
- * generation, seen now; its counters start at 0. A full table first reclaims a timed-out
- * entry, then evicts if so configured. Owner thread.
+ * generation, seen now; its counters and rule hit columns start at 0. A full table first
+ * reclaims a timed-out entry, then evicts if so configured. Owner thread.
  * @return the new handle, or 0 when the table is full (counted in table_full)
  */
 uint32_t pw_ct_insert(struct pw_ct *ct, const struct pw_ct_key *k, uint64_t hash, uint8_t flags,
 	uint8_t state, uint64_t gen, uint32_t now_ms);
+
+/** What pw_ct_insert_first() sets beside the key. */
+struct pw_ct_first {
+	uint8_t flags; /**< PW_CT_F_* (PW_CT_F_USED added) */
+	uint8_t state;
+	uint16_t l3_len; /**< the first packet's IP bytes, counted in the original direction */
+	uint32_t hit_eg; /**< rule hit columns + 1 (pw_ct_entry.hit_eg) */
+	uint32_t hit_in;
+	uint64_t gen;
+};
+
+/**
+ * pw_ct_insert() for the first packet of a flow, in one pass over the entry: the packet is
+ * counted (orig direction) and the rule hit columns set. Owner thread.
+ * @return the new handle, or 0 when the table is full (counted in table_full)
+ */
+uint32_t pw_ct_insert_first(struct pw_ct *ct, const struct pw_ct_key *k, uint64_t hash,
+	const struct pw_ct_first *f, uint32_t now_ms);
 
 /** Remove entry @p h (in use). Owner thread. */
 void pw_ct_delete(struct pw_ct *ct, uint32_t h);
@@ -210,18 +304,20 @@ pw_ct_prefetch_free(const struct pw_ct *ct, uint32_t n)
 
 /** Whether entry @p e has timed out at @p now_ms (wrap-safe). */
 static inline bool
-pw_ct_entry_expired(const struct pw_ct_entry *e, uint32_t now_ms)
+pw_ct_entry_expired(const struct pw_ct *ct, const struct pw_ct_entry *e, uint32_t now_ms)
 {
-	return (uint32_t)(now_ms - e->last_ms) > e->to_ms;
+	return (uint32_t)(now_ms - e->last_ms) > ct->to.ms[e->to_cls];
 }
 
 /** Move entry @p e to state @p st, and to that state's timeout. Owner thread. */
 static inline void
 pw_ct_set_state(const struct pw_ct *ct, struct pw_ct_entry *e, uint8_t st)
 {
+	uint8_t cls = (uint8_t)pw_ct_timeout_class(e->key.proto, st);
+
 	__atomic_store_n(&e->state, st, __ATOMIC_RELAXED);
-	__atomic_store_n(
-		&e->to_ms, ct->to.ms[pw_ct_timeout_class(e->key.proto, st)], __ATOMIC_RELAXED);
+	__atomic_store_n(&e->to_cls, cls, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->to_ms, ct->to.ms[cls], __ATOMIC_RELAXED);
 }
 
 /**
@@ -244,13 +340,21 @@ pw_ct_ctr_add(uint64_t *c, uint64_t delta)
 	__atomic_store_n(c, *c + delta, __ATOMIC_RELAXED);
 }
 
+/** Add one packet of @p bytes to entry @p e's counters in direction @p dir (0 orig, 1
+ * reply): line 1 only. */
+static inline void
+pw_ct_count(struct pw_ct_entry *e, unsigned int dir, uint32_t bytes)
+{
+	pw_ct_ctr_add(&e->packets[dir], 1);
+	pw_ct_ctr_add(&e->bytes[dir], bytes);
+}
+
 /** Account one packet of @p bytes on entry @p e in direction @p dir (0 orig, 1 reply). */
 static inline void
 pw_ct_touch(struct pw_ct_entry *e, unsigned int dir, uint32_t bytes, uint32_t now_ms)
 {
 	__atomic_store_n(&e->last_ms, now_ms, __ATOMIC_RELAXED);
-	pw_ct_ctr_add(&e->packets[dir], 1);
-	pw_ct_ctr_add(&e->bytes[dir], bytes);
+	pw_ct_count(e, dir, bytes);
 }
 
 /**

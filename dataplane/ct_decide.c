@@ -2,12 +2,16 @@
 /*
  * The decision step with connection tracking, in four passes over a burst:
  *   1. keys: each IP packet's flow key (or, for an ICMP error, the quoted flow's key);
- *   2. lookup: all keys at once, pipelined (pw_ct_lookup_burst());
- *   3. plan: packets of current entries (most packets) are decided right away; for the
- *      others, from what each entry says, which need the policy and in which direction
- *      (their own for new flows, the original one for revalidations); all of those are then
- *      classified in one pw_decide_burst() call;
- *   4. apply, in packet order: create, revalidate or replace entries, set verdicts.
+ *   2. lookup: all keys at once, pipelined (pw_ct_lookup_burst()), which prefetches both
+ *      lines of every entry found;
+ *   3. plan: packets of current entries (most packets) are decided right away, from the
+ *      entries' first lines; for the others, from what each entry says, which need the
+ *      policy and in which direction (their own for new flows, the original one for
+ *      revalidations); all of those are then classified in one pw_decide_burst() call. The
+ *      packets decided here are added to their entries' counters (second lines) after the
+ *      pass, so that no decision waits for a counter's line;
+ *   4. apply, in packet order: create, revalidate or replace entries, set verdicts. Skipped
+ *      when pass 3 decided the whole burst.
  * Pass 3 plans one classification per flow: the first packet of a flow in the burst. Later
  * ones (a SYN-ACK behind its SYN in a replayed capture, a burst of one stream after a policy
  * change) are decided in pass 4 by the entry the first one created or revalidated.
@@ -32,6 +36,9 @@ enum planned {
 	PLAN_DONE, /* decided in pass 3 already (a current entry, a related ICMP error) */
 };
 
+/* A packet pass 3 decided and whose counters it left to add (cs->cdir). */
+#define DIR_NONE 0xff
+
 /* A packet's entry, as pass 4 sees it. */
 enum situation {
 	SIT_NONE,    /* no entry: a first packet */
@@ -47,11 +54,12 @@ is_ip(const struct pw_pkt_meta *m)
 }
 
 static inline enum situation
-situation(const struct pw_ct_entry *e, const struct pw_pkt_meta *m, uint64_t gen, uint32_t now_ms)
+situation(const struct pw_ct *ct, const struct pw_ct_entry *e, const struct pw_pkt_meta *m,
+	uint64_t gen, uint32_t now_ms)
 {
 	if (e == NULL)
 		return SIT_NONE;
-	if (pw_ct_entry_expired(e, now_ms))
+	if (pw_ct_entry_expired(ct, e, now_ms))
 		return SIT_REPLACE;
 	if (e->key.proto == PW_CT_PROTO_TCP && pw_ct_state_closed(e->state) &&
 		pw_ct_tcp_is_syn(m->tcp_flags))
@@ -71,10 +79,10 @@ may_create(uint8_t kind, const struct pw_pkt_meta *m)
 
 /* A related ICMP error needs a live, allowed flow decided by the live generation. */
 static inline bool
-related_ok(const struct pw_ct_entry *e, uint64_t gen, uint32_t now_ms)
+related_ok(const struct pw_ct *ct, const struct pw_ct_entry *e, uint64_t gen, uint32_t now_ms)
 {
 	return e != NULL && (e->flags & PW_CT_F_DENIED) == 0 && e->gen == gen &&
-		!pw_ct_entry_expired(e, now_ms);
+		!pw_ct_entry_expired(ct, e, now_ms);
 }
 
 /* Classify cmeta[at..at+n-1] (one pw_decide_burst() call: it bumps the rule hit counters)
@@ -83,21 +91,9 @@ static void
 classify(const struct pw_snapshot *snap, bool fail_open, uint16_t at, uint16_t n,
 	struct pw_ct_scratch *cs, struct pw_cls_scratch *sc, unsigned int worker)
 {
-	uint16_t j;
-
 	memset(&cs->creason[at], 0, n * sizeof(cs->creason[0]));
-	pw_decide_burst(snap, fail_open, &cs->cmeta[at], &cs->creason[at], n, sc, worker);
-	for (j = 0; j < n; j++) {
-		bool eg = false, in = false;
-
-		/* As pw_decide_burst(): a direction counts where the pod enforces it. */
-		if (snap->compiled) {
-			eg = (snap->ident_flags[sc->sid[j]] & PW_IDENT_F_ENFORCE_EGRESS) != 0;
-			in = (snap->ident_flags[sc->did[j]] & PW_IDENT_F_ENFORCE_INGRESS) != 0;
-		}
-		cs->heg[at + j] = eg ? sc->reg[j] + 1 : 0;
-		cs->hin[at + j] = in ? sc->rin[j] + 1 : 0;
-	}
+	pw_decide_burst_hits(snap, fail_open, &cs->cmeta[at], &cs->creason[at], n, sc, worker,
+		&cs->heg[at], &cs->hin[at]);
 }
 
 /* The verdict on the packet itself (PLAN_OWN) or on its flow's original direction, and the
@@ -141,8 +137,9 @@ set_hits(struct pw_ct_entry *e, const struct pw_ct_scratch *cs, uint16_t at)
 	__atomic_store_n(&e->hit_in, cs->hin[at], __ATOMIC_RELAXED);
 }
 
-/* An allowed packet of a current entry: state, flags, time and counters. */
-static inline void
+/* An allowed packet of a current entry: state, flags and time (the first line).
+ * @return its direction on the entry (0 orig, 1 reply), for the counters */
+static inline unsigned int
 update_entry(const struct pw_ct *ct, struct pw_ct_entry *e, const struct pw_pkt_meta *m, bool ab,
 	uint32_t now_ms)
 {
@@ -160,14 +157,17 @@ update_entry(const struct pw_ct *ct, struct pw_ct_entry *e, const struct pw_pkt_
 	if (reply && (e->flags & PW_CT_F_REPLIED) == 0)
 		__atomic_store_n(
 			&e->flags, (uint8_t)(e->flags | PW_CT_F_REPLIED), __ATOMIC_RELAXED);
-	pw_ct_touch(e, reply ? 1 : 0, m->l3_len, now_ms);
+	__atomic_store_n(&e->last_ms, now_ms, __ATOMIC_RELAXED);
+	return reply ? 1 : 0;
 }
 
 /* A packet of a current entry (pass 3 or 4): counted for the entry's rules unless its own
- * classification counted it, then dropped if the flow was revoked, else accounted. */
+ * classification counted it, then dropped if the flow was revoked, else accounted: its
+ * direction in *ret_dir for the counters, which the caller adds (DIR_NONE: nothing to add).
+ * @return its drop reason, or 0 */
 static inline uint16_t
 decide_current(const struct pw_ct *ct, struct pw_ct_entry *e, const struct pw_pkt_meta *m, bool ab,
-	uint64_t *row, bool counted, uint32_t now_ms)
+	uint64_t *row, bool counted, uint32_t now_ms, uint8_t *ret_dir)
 {
 	if (!counted)
 		bump_hits(row, e);
@@ -175,13 +175,35 @@ decide_current(const struct pw_ct *ct, struct pw_ct_entry *e, const struct pw_pk
 		/* Refreshed, so that a revoked flow stays revoked while it keeps trying,
 		 * instead of timing out into a new flow. */
 		__atomic_store_n(&e->last_ms, now_ms, __ATOMIC_RELAXED);
+		*ret_dir = DIR_NONE;
 		return PW_DROP_POLICY_DENY;
 	}
-	update_entry(ct, e, m, ab, now_ms);
+	*ret_dir = (uint8_t)update_entry(ct, e, m, ab, now_ms);
 	return 0;
 }
 
-/* Pass 1: keys, and the packets to look up. @return how many. */
+/* Create the entry of packet @p i, the first of its flow, allowed by classification @p at.
+ * @return false if the table is full */
+static inline bool
+insert_new(struct pw_ct *ct, const struct pw_ct_scratch *cs, uint16_t i,
+	const struct pw_pkt_meta *m, uint8_t kind, uint16_t at, uint64_t gen, uint32_t now_ms)
+{
+	const struct pw_ct_first f = {
+		.flags = cs->ab[i] ? PW_CT_F_ORIG_AB : 0,
+		.state = m->proto == PW_CT_PROTO_TCP && kind == PW_CT_KIND_FLOW ?
+			(uint8_t)pw_ct_tcp_initial(m->tcp_flags) :
+			(uint8_t)PW_CT_ST_ACTIVE,
+		.l3_len = m->l3_len,
+		.hit_eg = cs->heg[at],
+		.hit_in = cs->hin[at],
+		.gen = gen,
+	};
+
+	return pw_ct_insert_first(ct, &cs->keys[i], cs->hash[i], &f, now_ms) != 0;
+}
+
+/* Pass 1: keys, and the packets to look up. Packets without a decision to make (dropped
+ * already, or not IP) are marked done. @return how many to look up. */
 static uint16_t
 build_keys(const struct pw_pkt_meta *meta, const uint8_t *const *frames, const uint16_t *reason,
 	uint16_t nb, struct pw_ct_scratch *cs)
@@ -201,6 +223,8 @@ build_keys(const struct pw_pkt_meta *meta, const uint8_t *const *frames, const u
 				kind = PW_CT_KIND_UNTRACKED;
 			if (kind != PW_CT_KIND_UNTRACKED)
 				cs->pos[n++] = i;
+		} else {
+			cs->what[i] = PLAN_DONE;
 		}
 		cs->kind[i] = kind;
 		cs->ab[i] = ab;
@@ -230,43 +254,54 @@ first_of_flow(struct pw_ct_scratch *cs, uint16_t i)
  * current entry's packets here, before pass 4 applies earlier packets of the burst, changes
  * nothing: those earlier packets cannot change a current entry's verdict (a stale or timed
  * out entry is stale or timed out for all its packets, which all wait for pass 4), except
- * by a new SYN on a closed TCP flow, so closed flows wait too.
- * @return how many metas are in cs->cmeta. */
+ * by a new SYN on a closed TCP flow, so closed flows wait too. The counters of the packets
+ * decided here are left to add_counts(): packets cs->cpos[0..*ret_nc-1], in direction
+ * cs->cdir[0..].
+ * @return how many metas are in cs->cmeta; *ret_left: packets left to pass 4 */
 static uint16_t
 plan(struct pw_ct *ct, const struct pw_snapshot *snap, const struct pw_pkt_meta *meta,
-	uint16_t *reason, uint16_t nb, struct pw_ct_scratch *cs, uint64_t *row, uint32_t now_ms)
+	uint16_t *reason, uint16_t nb, struct pw_ct_scratch *cs, uint64_t *row, uint32_t now_ms,
+	uint16_t *ret_left, uint16_t *ret_nc)
 {
-	uint16_t i, k = 0;
+	const uint64_t gen = snap->generation;
+	uint16_t i, k = 0, left = 0, nc = 0;
 
 	if (++cs->stamp == 0) {
 		memset(cs->set_stamp, 0, sizeof(cs->set_stamp));
 		cs->stamp = 1;
 	}
 	for (i = 0; i < nb; i++) {
-		struct pw_ct_entry *e;
+		struct pw_ct_entry *e = NULL;
 
-		if (reason[i] != 0 || !is_ip(&meta[i]))
+		if (cs->what[i] == PLAN_DONE)
 			continue;
-		e = cs->kind[i] != PW_CT_KIND_UNTRACKED && cs->handle[i] != 0 ?
-			&ct->entries[cs->handle[i] - 1] :
-			NULL;
+		if (cs->kind[i] != PW_CT_KIND_UNTRACKED && cs->handle[i] != 0)
+			e = &ct->entries[cs->handle[i] - 1];
 		if (cs->kind[i] == PW_CT_KIND_ICMP_ERROR) {
-			if (related_ok(e, snap->generation, now_ms)) {
+			if (related_ok(ct, e, gen, now_ms)) {
 				cs->what[i] = PLAN_DONE;
 				continue;
 			}
+			left++;
 		} else if (cs->kind[i] != PW_CT_KIND_UNTRACKED) {
-			enum situation s = situation(e, &meta[i], snap->generation, now_ms);
+			enum situation s = situation(ct, e, &meta[i], gen, now_ms);
 
 			cs->sit[i] = (uint8_t)s;
 			if (s == SIT_CURRENT &&
 				!(e->key.proto == PW_CT_PROTO_TCP &&
 					pw_ct_state_closed(e->state))) {
+				uint8_t dir;
+
 				reason[i] = decide_current(
-					ct, e, &meta[i], cs->ab[i], row, false, now_ms);
+					ct, e, &meta[i], cs->ab[i], row, false, now_ms, &dir);
+				if (dir != DIR_NONE) {
+					cs->cdir[nc] = dir;
+					cs->cpos[nc++] = i;
+				}
 				cs->what[i] = PLAN_DONE;
 				continue;
 			}
+			left++;
 			if (s == SIT_CURRENT || !first_of_flow(cs, i))
 				continue;
 			if (s == SIT_STALE) {
@@ -276,12 +311,31 @@ plan(struct pw_ct *ct, const struct pw_snapshot *snap, const struct pw_pkt_meta 
 				cs->cls[i] = k++;
 				continue;
 			}
+		} else {
+			left++;
 		}
 		cs->cmeta[k] = meta[i];
 		cs->what[i] = PLAN_OWN;
 		cs->cls[i] = k++;
 	}
+	*ret_left = left;
+	*ret_nc = nc;
 	return k;
+}
+
+/* The counters of the packets pass 3 decided, whose second lines pass 2 prefetched. Before
+ * pass 4, which may delete and reuse entries. */
+static void
+add_counts(struct pw_ct *ct, const struct pw_pkt_meta *meta, uint16_t nc,
+	const struct pw_ct_scratch *cs)
+{
+	uint16_t j;
+
+	for (j = 0; j < nc; j++) {
+		uint16_t i = cs->cpos[j];
+
+		pw_ct_count(&ct->entries[cs->handle[i] - 1], cs->cdir[j], meta[i].l3_len);
+	}
 }
 
 void
@@ -292,7 +346,7 @@ pw_ct_decide_burst(struct pw_ct *ct, const struct pw_snapshot *snap, bool fail_o
 	uint64_t gen, revalidated = 0, revoked = 0;
 	bool dirty = false, deleted = false;
 	uint64_t *row;
-	uint16_t i, n, k;
+	uint16_t i, n, k, left, nc;
 
 	if (ct == NULL || snap == NULL) {
 		pw_decide_burst(snap, fail_open, meta, reason, nb, sc, worker);
@@ -304,13 +358,16 @@ pw_ct_decide_burst(struct pw_ct *ct, const struct pw_snapshot *snap, bool fail_o
 		NULL;
 	n = build_keys(meta, frames, reason, nb, cs);
 	pw_ct_lookup_burst(ct, cs->keys, cs->pos, n, cs->hash, cs->handle);
-	k = plan(ct, snap, meta, reason, nb, cs, row, now_ms);
+	k = plan(ct, snap, meta, reason, nb, cs, row, now_ms, &left, &nc);
 	if (k != 0) {
 		/* Most classified packets open a flow: fetch the entries they will take while
 		 * the policy decides them. */
 		pw_ct_prefetch_free(ct, k);
 		classify(snap, fail_open, 0, k, cs, sc, worker);
 	}
+	add_counts(ct, meta, nc, cs);
+	if (left == 0)
+		return;
 
 	for (i = 0; i < nb; i++) {
 		const struct pw_pkt_meta *m = &meta[i];
@@ -319,12 +376,31 @@ pw_ct_decide_burst(struct pw_ct *ct, const struct pw_snapshot *snap, bool fail_o
 		bool counted = false, refind;
 		enum situation sit;
 		uint16_t v, at;
+		uint8_t dir;
 		uint32_t h;
 
-		if (reason[i] != 0 || !is_ip(m) || cs->what[i] == PLAN_DONE)
+		if (cs->what[i] == PLAN_DONE)
 			continue;
 		if (kind == PW_CT_KIND_UNTRACKED) {
 			reason[i] = cs->creason[cs->cls[i]];
+			continue;
+		}
+		/* Most packets here: the first of a new flow, classified in pass 3, with nothing
+		 * deleted before it (nothing to find again: no earlier packet of its flow). */
+		if (cs->sit[i] == SIT_NONE && cs->what[i] == PLAN_OWN && !deleted &&
+			kind == PW_CT_KIND_FLOW) {
+			at = cs->cls[i];
+			v = cs->creason[at];
+			if (v == 0 && may_create(kind, m)) {
+				uint32_t used = ct->nb_used;
+
+				if (!insert_new(ct, cs, i, m, kind, at, gen, now_ms))
+					v = PW_DROP_CT_FULL;
+				dirty = true;
+				/* A full table may have reclaimed or evicted another entry. */
+				deleted = ct->nb_used != used + 1;
+			}
+			reason[i] = v;
 			continue;
 		}
 		/* Pass 2's handle still holds unless an entry was deleted since, or the flow
@@ -341,7 +417,7 @@ pw_ct_decide_burst(struct pw_ct *ct, const struct pw_snapshot *snap, bool fail_o
 			e = pw_ct_entry(ct, h);
 
 		if (kind == PW_CT_KIND_ICMP_ERROR) {
-			reason[i] = related_ok(e, gen, now_ms) ?
+			reason[i] = related_ok(ct, e, gen, now_ms) ?
 				0 :
 				verdict(snap, fail_open, m, PLAN_OWN, NULL, i, cs, sc, worker, &at);
 			continue;
@@ -350,7 +426,7 @@ pw_ct_decide_burst(struct pw_ct *ct, const struct pw_snapshot *snap, bool fail_o
 		 * of its flow may have revalidated since. */
 		sit = (enum situation)cs->sit[i];
 		if (refind || sit == SIT_STALE)
-			sit = situation(e, m, gen, now_ms);
+			sit = situation(ct, e, m, gen, now_ms);
 		switch (sit) {
 		case SIT_REPLACE:
 			pw_ct_delete(ct, h);
@@ -360,25 +436,13 @@ pw_ct_decide_burst(struct pw_ct *ct, const struct pw_snapshot *snap, bool fail_o
 		case SIT_NONE:
 			v = verdict(snap, fail_open, m, PLAN_OWN, NULL, i, cs, sc, worker, &at);
 			if (v == 0 && may_create(kind, m)) {
-				uint8_t st =
-					m->proto == PW_CT_PROTO_TCP && kind == PW_CT_KIND_FLOW ?
-					(uint8_t)pw_ct_tcp_initial(m->tcp_flags) :
-					(uint8_t)PW_CT_ST_ACTIVE;
 				uint32_t used = ct->nb_used;
-				uint32_t nh;
 
-				nh = pw_ct_insert(ct, &cs->keys[i], cs->hash[i],
-					cs->ab[i] ? PW_CT_F_ORIG_AB : 0, st, gen, now_ms);
+				if (!insert_new(ct, cs, i, m, kind, at, gen, now_ms))
+					v = PW_DROP_CT_FULL;
 				dirty = true;
 				/* A full table may have reclaimed or evicted another entry. */
 				deleted |= ct->nb_used != used + 1;
-				if (nh == 0) {
-					v = PW_DROP_CT_FULL;
-				} else {
-					e = pw_ct_entry(ct, nh);
-					set_hits(e, cs, at);
-					pw_ct_touch(e, 0, m->l3_len, now_ms);
-				}
 			}
 			reason[i] = v;
 			break;
@@ -398,7 +462,9 @@ pw_ct_decide_burst(struct pw_ct *ct, const struct pw_snapshot *snap, bool fail_o
 		case SIT_CURRENT:
 			/* A packet with a classification of its own was counted by it. */
 			reason[i] = decide_current(ct, e, m, cs->ab[i], row,
-				counted || cs->what[i] != PLAN_NONE, now_ms);
+				counted || cs->what[i] != PLAN_NONE, now_ms, &dir);
+			if (dir != DIR_NONE)
+				pw_ct_count(e, dir, m->l3_len);
 			break;
 		}
 	}

@@ -46,12 +46,14 @@ struct pw_ct_scratch {
 	struct pw_ct_key keys[PW_MAX_BURST];
 	uint64_t hash[PW_MAX_BURST];
 	uint32_t handle[PW_MAX_BURST];
-	uint16_t pos[PW_MAX_BURST]; /**< packets looked up */
-	uint16_t cls[PW_MAX_BURST]; /**< index of the packet's classification in cmeta */
-	uint8_t kind[PW_MAX_BURST]; /**< enum pw_ct_kind */
-	uint8_t ab[PW_MAX_BURST];   /**< the packet goes from key.a to key.b */
-	uint8_t what[PW_MAX_BURST]; /**< what cmeta[cls[i]] holds (ct_decide.c) */
-	uint8_t sit[PW_MAX_BURST];  /**< the entry's situation in pass 3 (ct_decide.c) */
+	uint16_t pos[PW_MAX_BURST];  /**< packets looked up */
+	uint16_t cls[PW_MAX_BURST];  /**< index of the packet's classification in cmeta */
+	uint8_t kind[PW_MAX_BURST];  /**< enum pw_ct_kind */
+	uint8_t ab[PW_MAX_BURST];    /**< the packet goes from key.a to key.b */
+	uint8_t what[PW_MAX_BURST];  /**< what cmeta[cls[i]] holds (ct_decide.c) */
+	uint8_t sit[PW_MAX_BURST];   /**< the entry's situation in pass 3 (ct_decide.c) */
+	uint16_t cpos[PW_MAX_BURST]; /**< packets pass 3 decided, to count (ct_decide.c) */
+	uint8_t cdir[PW_MAX_BURST];  /**< and the direction of each */
 	struct pw_pkt_meta cmeta[PW_MAX_BURST + 1]; /**< metas to classify; the last: one-off */
 	uint16_t creason[PW_MAX_BURST + 1];
 	uint32_t heg[PW_MAX_BURST + 1]; /**< rule hit column + 1 of each classification, egress */

@@ -271,36 +271,34 @@ pw_ct_state_closed(uint8_t st)
 	return st == PW_CT_ST_TCP_TIME_WAIT || st == PW_CT_ST_TCP_CLOSED;
 }
 
-/** The timeout class of a flow of protocol @p proto in state @p st. */
+/** The timeout class of a flow of protocol @p proto in state @p st. Branch-light: once per
+ * new flow on the fast path. */
 static inline enum pw_ct_timeout_class
 pw_ct_timeout_class(uint8_t proto, uint8_t st)
 {
-	switch (proto) {
-	case PW_CT_PROTO_TCP:
-		switch (st) {
-		case PW_CT_ST_TCP_SYN_SENT:
-		case PW_CT_ST_TCP_SYN_RECV:
-			return PW_CT_TO_TCP_SYN;
-		case PW_CT_ST_TCP_FIN_WAIT:
-		case PW_CT_ST_TCP_CLOSE_WAIT:
-		case PW_CT_ST_TCP_LAST_ACK:
-			return PW_CT_TO_TCP_FIN;
-		case PW_CT_ST_TCP_TIME_WAIT:
-		case PW_CT_ST_TCP_CLOSED:
-			return PW_CT_TO_TCP_CLOSED;
-		default:
-			return PW_CT_TO_TCP_ESTABLISHED;
-		}
-	case PW_CT_PROTO_UDP:
+	/* TCP by state; a state out of range (never a TCP flow's) as established. */
+	static const uint8_t tcp[PW_CT_ST_MAX] = {
+		[PW_CT_ST_ACTIVE] = PW_CT_TO_TCP_ESTABLISHED,
+		[PW_CT_ST_TCP_SYN_SENT] = PW_CT_TO_TCP_SYN,
+		[PW_CT_ST_TCP_SYN_RECV] = PW_CT_TO_TCP_SYN,
+		[PW_CT_ST_TCP_ESTABLISHED] = PW_CT_TO_TCP_ESTABLISHED,
+		[PW_CT_ST_TCP_FIN_WAIT] = PW_CT_TO_TCP_FIN,
+		[PW_CT_ST_TCP_CLOSE_WAIT] = PW_CT_TO_TCP_FIN,
+		[PW_CT_ST_TCP_LAST_ACK] = PW_CT_TO_TCP_FIN,
+		[PW_CT_ST_TCP_TIME_WAIT] = PW_CT_TO_TCP_CLOSED,
+		[PW_CT_ST_TCP_CLOSED] = PW_CT_TO_TCP_CLOSED,
+	};
+
+	if (proto == PW_CT_PROTO_TCP)
+		return st < PW_CT_ST_MAX ? (enum pw_ct_timeout_class)tcp[st] :
+					   PW_CT_TO_TCP_ESTABLISHED;
+	if (proto == PW_CT_PROTO_UDP)
 		return PW_CT_TO_UDP;
-	case PW_CT_PROTO_SCTP:
+	if (proto == PW_CT_PROTO_SCTP)
 		return PW_CT_TO_SCTP;
-	case PW_CT_PROTO_ICMP:
-	case PW_CT_PROTO_ICMPV6:
+	if (proto == PW_CT_PROTO_ICMP || proto == PW_CT_PROTO_ICMPV6)
 		return PW_CT_TO_ICMP;
-	default:
-		return PW_CT_TO_OTHER;
-	}
+	return PW_CT_TO_OTHER;
 }
 
 /** Whether a flow last seen at @p last_ms has timed out at @p now_ms (wrap-safe). */

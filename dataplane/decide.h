@@ -42,9 +42,20 @@ pw_decide_hit(uint64_t *row, uint32_t rule)
  *
  * Worker lcores; @p nb <= PW_CLS_MAX; @p sc is the worker's own; no allocation, no locks.
  */
+static inline void pw_decide_burst(const struct pw_snapshot *snap, bool fail_open,
+	const struct pw_pkt_meta *meta, uint16_t *reason, uint16_t nb, struct pw_cls_scratch *sc,
+	unsigned int worker);
+
+/**
+ * pw_decide_burst(), which also says for each packet which hit counter columns it bumped:
+ * ret_heg[i] and ret_hin[i] are the egress and ingress columns + 1, 0 for a direction not
+ * enforced (or no classification: not IP, dropped, no compiled snapshot). Connection
+ * tracking keeps them to count later packets of the flow.
+ */
 static inline void
-pw_decide_burst(const struct pw_snapshot *snap, bool fail_open, const struct pw_pkt_meta *meta,
-	uint16_t *reason, uint16_t nb, struct pw_cls_scratch *sc, unsigned int worker)
+pw_decide_burst_hits(const struct pw_snapshot *snap, bool fail_open, const struct pw_pkt_meta *meta,
+	uint16_t *reason, uint16_t nb, struct pw_cls_scratch *sc, unsigned int worker,
+	uint32_t *ret_heg, uint32_t *ret_hin)
 {
 	uint64_t *row;
 	uint16_t i;
@@ -53,6 +64,10 @@ pw_decide_burst(const struct pw_snapshot *snap, bool fail_open, const struct pw_
 		for (i = 0; i < nb; i++) {
 			bool is_ip = meta[i].l3 == PW_L3_IPV4 || meta[i].l3 == PW_L3_IPV6;
 
+			if (ret_heg != NULL) {
+				ret_heg[i] = 0;
+				ret_hin[i] = 0;
+			}
 			if (reason[i] != 0 || !is_ip)
 				continue;
 			if (snap == NULL) {
@@ -71,21 +86,33 @@ pw_decide_burst(const struct pw_snapshot *snap, bool fail_open, const struct pw_
 		NULL;
 	for (i = 0; i < nb; i++) {
 		bool is_ip = meta[i].l3 == PW_L3_IPV4 || meta[i].l3 == PW_L3_IPV6;
-		bool deny = false;
+		uint32_t eg = 0, in = 0;
 
-		if (reason[i] != 0 || !is_ip)
-			continue;
-		if ((snap->ident_flags[sc->sid[i]] & PW_IDENT_F_ENFORCE_EGRESS) != 0) {
-			pw_decide_hit(row, sc->reg[i]);
-			deny = sc->reg[i] == 0;
+		if (reason[i] == 0 && is_ip) {
+			if ((snap->ident_flags[sc->sid[i]] & PW_IDENT_F_ENFORCE_EGRESS) != 0) {
+				pw_decide_hit(row, sc->reg[i]);
+				eg = sc->reg[i] + 1;
+			}
+			if ((snap->ident_flags[sc->did[i]] & PW_IDENT_F_ENFORCE_INGRESS) != 0) {
+				pw_decide_hit(row, sc->rin[i]);
+				in = sc->rin[i] + 1;
+			}
+			/* An enforced direction that no rule allowed: column 0, so 1 here. */
+			if (eg == 1 || in == 1)
+				reason[i] = PW_DROP_POLICY_DENY;
 		}
-		if ((snap->ident_flags[sc->did[i]] & PW_IDENT_F_ENFORCE_INGRESS) != 0) {
-			pw_decide_hit(row, sc->rin[i]);
-			deny |= sc->rin[i] == 0;
+		if (ret_heg != NULL) {
+			ret_heg[i] = eg;
+			ret_hin[i] = in;
 		}
-		if (deny)
-			reason[i] = PW_DROP_POLICY_DENY;
 	}
+}
+
+static inline void
+pw_decide_burst(const struct pw_snapshot *snap, bool fail_open, const struct pw_pkt_meta *meta,
+	uint16_t *reason, uint16_t nb, struct pw_cls_scratch *sc, unsigned int worker)
+{
+	pw_decide_burst_hits(snap, fail_open, meta, reason, nb, sc, worker, NULL, NULL);
 }
 
 #endif /* PW_DECIDE_H */

@@ -251,4 +251,15 @@ void pw_dp_ct_counters(
 unsigned int pw_dp_flows(const struct pw_dp *dp, const struct pw_dp_flow_filter *filter,
 	struct pw_dp_flow *ret, unsigned int max, bool *ret_truncated);
 
+/**
+ * Benchmarks (bench/ct_path.c): run one iteration of worker @p worker's loop on the calling
+ * thread, the code its lcore runs: every rx queue of the worker polled once, each burst
+ * parsed, decided and sent, the flow table's expiry tick, the loop counters
+ * (pw_dp_worker_counters()). Only for a dataplane whose workers were never launched (no
+ * pw_dp_start(): the caller starts and stops the ports itself) and from one thread, which
+ * then also publishes: it stands in for the worker, so no grace period needs waiting for.
+ * @return packets received
+ */
+unsigned int pw_dp_worker_poll(struct pw_dp *dp, unsigned int worker);
+
 #endif /* PW_DP_H */

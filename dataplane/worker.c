@@ -173,58 +173,83 @@ process_burst(struct pw_worker *w, uint16_t in_idx, struct rte_mbuf **pkts, uint
 	}
 }
 
+/* The loop's own counters, kept in registers and stored once per iteration. */
+struct loop_ctr {
+	uint64_t polls, busy_polls, busy_cycles, packets;
+};
+
+/* One iteration of the worker loop: poll every rx queue once, decide and send what came,
+ * advance the expiry sweep, publish the loop counters, pass a quiescent state. */
+static __rte_always_inline void
+worker_iter(struct pw_worker *w, struct loop_ctr *c, struct rte_mbuf **pkts)
+{
+	struct pw_dp *dp = w->dp;
+	const struct pw_snapshot *snap = __atomic_load_n(&dp->live, __ATOMIC_ACQUIRE);
+	uint32_t now_ms = (uint32_t)(rte_rdtsc() / dp->ms_div);
+	struct pw_dp_lcore_counters *lc = &w->stats->lc;
+	uint16_t q, p;
+
+	for (q = 0; q < w->nb_rxq; q++) {
+		const struct pw_worker_rxq *rq = &w->rxq[q];
+		uint64_t t0 = rte_rdtsc();
+		uint16_t nb;
+
+		nb = rte_eth_rx_burst(
+			dp->ports[rq->port_idx].port_id, rq->queue, pkts, dp->params.burst_size);
+		c->polls++;
+		if (nb == 0)
+			continue;
+		process_burst(w, rq->port_idx, pkts, nb, snap, now_ms);
+		for (p = 0; p < dp->nb_ports; p++)
+			tx_flush(w, p);
+		c->busy_polls++;
+		c->packets += nb;
+		c->busy_cycles += rte_rdtsc() - t0;
+	}
+	/* Expiry, a few entries at a time: never a stop-the-world sweep. */
+	if (w->ct != NULL)
+		pw_ct_tick(w->ct, now_ms);
+	/* One store per counter per loop, not per packet. */
+	__atomic_store_n(&lc->polls, c->polls, __ATOMIC_RELAXED);
+	__atomic_store_n(&lc->busy_polls, c->busy_polls, __ATOMIC_RELAXED);
+	__atomic_store_n(&lc->busy_cycles, c->busy_cycles, __ATOMIC_RELAXED);
+	__atomic_store_n(&lc->packets, c->packets, __ATOMIC_RELAXED);
+	/* No reference to snap past this point: the end of the loop is the quiescent state
+	 * (rcu_lib.rst). */
+	rte_rcu_qsbr_quiescent(dp->qsv, w->id);
+}
+
 int
 pw_worker_main(void *arg)
 {
 	struct pw_worker *w = arg;
 	struct pw_dp *dp = w->dp;
-	const uint16_t burst = dp->params.burst_size;
 	struct rte_mbuf *pkts[PW_MAX_BURST];
-	struct pw_dp_lcore_counters *lc = &w->stats->lc;
-	uint64_t polls = 0, busy_polls = 0, busy_cycles = 0, packets = 0;
+	struct loop_ctr c = { 0, 0, 0, 0 };
 	uint16_t p;
 
 	rte_rcu_qsbr_thread_register(dp->qsv, w->id);
 	rte_rcu_qsbr_thread_online(dp->qsv, w->id);
 
-	while (!__atomic_load_n(&dp->stop, __ATOMIC_ACQUIRE)) {
-		const struct pw_snapshot *snap = __atomic_load_n(&dp->live, __ATOMIC_ACQUIRE);
-		uint32_t now_ms = (uint32_t)(rte_rdtsc() / dp->ms_div);
-		uint16_t q;
-
-		for (q = 0; q < w->nb_rxq; q++) {
-			const struct pw_worker_rxq *rq = &w->rxq[q];
-			uint64_t t0 = rte_rdtsc();
-			uint16_t nb;
-
-			nb = rte_eth_rx_burst(
-				dp->ports[rq->port_idx].port_id, rq->queue, pkts, burst);
-			polls++;
-			if (nb == 0)
-				continue;
-			process_burst(w, rq->port_idx, pkts, nb, snap, now_ms);
-			for (p = 0; p < dp->nb_ports; p++)
-				tx_flush(w, p);
-			busy_polls++;
-			packets += nb;
-			busy_cycles += rte_rdtsc() - t0;
-		}
-		/* Expiry, a few entries at a time: never a stop-the-world sweep. */
-		if (w->ct != NULL)
-			pw_ct_tick(w->ct, now_ms);
-		/* One store per counter per loop, not per packet. */
-		__atomic_store_n(&lc->polls, polls, __ATOMIC_RELAXED);
-		__atomic_store_n(&lc->busy_polls, busy_polls, __ATOMIC_RELAXED);
-		__atomic_store_n(&lc->busy_cycles, busy_cycles, __ATOMIC_RELAXED);
-		__atomic_store_n(&lc->packets, packets, __ATOMIC_RELAXED);
-		/* No reference to snap past this point: the end of the loop is the quiescent
-		 * state (rcu_lib.rst). */
-		rte_rcu_qsbr_quiescent(dp->qsv, w->id);
-	}
+	while (!__atomic_load_n(&dp->stop, __ATOMIC_ACQUIRE))
+		worker_iter(w, &c, pkts);
 
 	for (p = 0; p < dp->nb_ports; p++)
 		tx_flush(w, p);
 	rte_rcu_qsbr_thread_offline(dp->qsv, w->id);
 	rte_rcu_qsbr_thread_unregister(dp->qsv, w->id);
 	return 0;
+}
+
+unsigned int
+pw_dp_worker_poll(struct pw_dp *dp, unsigned int worker)
+{
+	struct pw_worker *w = dp->workers[worker];
+	const struct pw_dp_lcore_counters *lc = &w->stats->lc;
+	struct rte_mbuf *pkts[PW_MAX_BURST];
+	struct loop_ctr c = { lc->polls, lc->busy_polls, lc->busy_cycles, lc->packets };
+	uint64_t before = c.packets;
+
+	worker_iter(w, &c, pkts);
+	return (unsigned int)(c.packets - before);
 }
