@@ -436,6 +436,33 @@ pw_ct_read(const struct pw_ct *ct, uint32_t i, struct pw_ct_entry *ret)
 	return false;
 }
 
+bool
+pw_ct_peek(const struct pw_ct *ct, const struct pw_ct_key *k, struct pw_ct_entry *ret)
+{
+	uint64_t hash = pw_ct_hash(k, ct->seed);
+	uint32_t b = (uint32_t)hash & ct->bucket_mask;
+	uint16_t sig = hash_sig(hash);
+	uint32_t n;
+
+	for (n = 0; n <= ct->bucket_mask; n++) {
+		const struct pw_ct_bucket *bk = &ct->buckets[b];
+		unsigned int s;
+
+		for (s = 0; s < PW_CT_BUCKET_SLOTS; s++) {
+			uint32_t h = __atomic_load_n(&bk->handle[s], __ATOMIC_RELAXED);
+
+			if (h == 0 || __atomic_load_n(&bk->sig[s], __ATOMIC_RELAXED) != sig)
+				continue;
+			if (pw_ct_read(ct, h - 1, ret) && pw_ct_key_eq(&ret->key, k))
+				return true;
+		}
+		if (__atomic_load_n(&bk->nb_past, __ATOMIC_RELAXED) == 0)
+			return false;
+		b = (b + 1) & ct->bucket_mask;
+	}
+	return false;
+}
+
 void
 pw_ct_counters_read(const struct pw_ct *ct, struct pw_ct_counters *ret)
 {

@@ -136,6 +136,11 @@ struct pw_ct {
 	struct pw_ct_entry *entries;
 	struct pw_ct_bucket *buckets;
 	uint32_t *free_stack; /**< free handles; the next insert takes free_stack[nb_free - 1] */
+	/* The other workers' tables, read only (pw_ct_peek()): an ICMP error comes from a
+	 * third address, so RSS may hand it to a worker that does not own the flow it quotes.
+	 * Set once before the workers start (pw_ct_set_peers()). */
+	const struct pw_ct *const *peers;
+	uint16_t nb_peers;
 } __attribute__((aligned(128)));
 
 /** Bytes pw_ct_init() needs for @p max_flows flows (0 if too many). */
@@ -363,6 +368,26 @@ pw_ct_touch(struct pw_ct_entry *e, unsigned int dir, uint32_t bytes, uint32_t no
  * @return true if @p ret holds a consistent copy of an entry in use
  */
 bool pw_ct_read(const struct pw_ct *ct, uint32_t i, struct pw_ct_entry *ret);
+
+/**
+ * Find @p k in @p ct from a thread that does not own it, and copy its entry into @p ret:
+ * bucket slots are read with relaxed loads and the entry through pw_ct_read(), so a flow that
+ * the owner is inserting or deleting at that moment may be missed, never mismatched. For the
+ * rare packets one worker decides by another's flows (ICMP errors). Any thread.
+ * @return true if @p ret holds the entry of @p k
+ */
+bool pw_ct_peek(const struct pw_ct *ct, const struct pw_ct_key *k, struct pw_ct_entry *ret);
+
+/**
+ * Give @p ct the tables it may peek into: @p tables[0..n-1], itself skipped. Before the
+ * workers start. @p tables must outlive @p ct.
+ */
+static inline void
+pw_ct_set_peers(struct pw_ct *ct, const struct pw_ct *const *tables, uint16_t n)
+{
+	ct->peers = tables;
+	ct->nb_peers = n;
+}
 
 /** The table's counters, relaxed loads. Any thread. */
 void pw_ct_counters_read(const struct pw_ct *ct, struct pw_ct_counters *ret);

@@ -85,6 +85,32 @@ related_ok(const struct pw_ct *ct, const struct pw_ct_entry *e, uint64_t gen, ui
 		!pw_ct_entry_expired(ct, e, now_ms);
 }
 
+/* related_ok() for a flow that another worker owns (pw_ct_peek()). Rare: an ICMP error that
+ * RSS sent elsewhere than the flow it quotes. */
+static bool
+peer_related_ok(const struct pw_ct *ct, const struct pw_ct_key *k, uint64_t gen, uint32_t now_ms)
+{
+	struct pw_ct_entry copy;
+	uint16_t j;
+
+	for (j = 0; j < ct->nb_peers; j++) {
+		const struct pw_ct *peer = ct->peers[j];
+
+		if (peer != ct && pw_ct_peek(peer, k, &copy))
+			return related_ok(peer, &copy, gen, now_ms);
+	}
+	return false;
+}
+
+/* Whether an ICMP error quoting key @p k, whose entry here is @p e (or NULL), is related. */
+static inline bool
+icmp_related(const struct pw_ct *ct, const struct pw_ct_entry *e, const struct pw_ct_key *k,
+	uint64_t gen, uint32_t now_ms)
+{
+	return related_ok(ct, e, gen, now_ms) ||
+		(e == NULL && ct->nb_peers > 1 && peer_related_ok(ct, k, gen, now_ms));
+}
+
 /* Classify cmeta[at..at+n-1] (one pw_decide_burst() call: it bumps the rule hit counters)
  * and keep, for each, the hit columns an entry will bump again for later packets. */
 static void
@@ -278,7 +304,7 @@ plan(struct pw_ct *ct, const struct pw_snapshot *snap, const struct pw_pkt_meta 
 		if (cs->kind[i] != PW_CT_KIND_UNTRACKED && cs->handle[i] != 0)
 			e = &ct->entries[cs->handle[i] - 1];
 		if (cs->kind[i] == PW_CT_KIND_ICMP_ERROR) {
-			if (related_ok(ct, e, gen, now_ms)) {
+			if (icmp_related(ct, e, &cs->keys[i], gen, now_ms)) {
 				cs->what[i] = PLAN_DONE;
 				continue;
 			}
@@ -417,7 +443,7 @@ pw_ct_decide_burst(struct pw_ct *ct, const struct pw_snapshot *snap, bool fail_o
 			e = pw_ct_entry(ct, h);
 
 		if (kind == PW_CT_KIND_ICMP_ERROR) {
-			reason[i] = related_ok(ct, e, gen, now_ms) ?
+			reason[i] = icmp_related(ct, e, &cs->keys[i], gen, now_ms) ?
 				0 :
 				verdict(snap, fail_open, m, PLAN_OWN, NULL, i, cs, sc, worker, &at);
 			continue;

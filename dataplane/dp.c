@@ -232,6 +232,11 @@ create_workers(struct pw_dp *dp)
 				return ret;
 		}
 	}
+	/* Each table may look into the others for the flows that ICMP errors quote. */
+	for (w = 0; w < dp->nb_workers && dp->params.ct_enabled; w++) {
+		dp->ct_tables[w] = dp->workers[w]->ct;
+		pw_ct_set_peers(dp->workers[w]->ct, dp->ct_tables, (uint16_t)dp->nb_workers);
+	}
 	/* Queue q of every port goes to worker q % nb_workers: the same worker for the same
 	 * queue index on every port (see the file comment). */
 	for (p = 0; p < dp->nb_ports; p++)

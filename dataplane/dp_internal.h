@@ -82,7 +82,8 @@ struct pw_dp {
 	unsigned int nb_ports;
 	struct pw_worker *workers[PW_MAX_WORKERS];
 	unsigned int nb_workers;
-	struct pw_fdb *fdb; /**< bridge mode only */
+	const struct pw_ct *ct_tables[PW_MAX_WORKERS]; /**< workers[i]->ct, for pw_ct_peek() */
+	struct pw_fdb *fdb;			       /**< bridge mode only */
 	struct rte_rcu_qsbr *qsv;
 	uint64_t ms_div; /**< TSC cycles per millisecond */
 

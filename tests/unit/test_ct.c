@@ -191,6 +191,15 @@ random_vs_reference(void)
 		uint32_t h = find(ct, n);
 
 		assert_int_equal(h != 0, present[n] != 0);
+		if (!bad_hash) {
+			/* Another worker's read-only lookup agrees with the owner's. */
+			struct pw_ct_key k = key_of(n, NULL);
+			struct pw_ct_entry copy;
+
+			assert_int_equal(pw_ct_peek(ct, &k, &copy), present[n] != 0);
+			if (h != 0)
+				assert_memory_equal(&copy.key, &k, sizeof(k));
+		}
 		if (h != 0) {
 			assert_int_equal(h, handle_of[n]);
 			if (rand() % 2 == 0) {

@@ -3,7 +3,8 @@
  * The decision step with connection tracking (pw_ct_decide_burst()) on real frames and real
  * compiled snapshots (the ACL builder, as the daemon publishes them), with an injected clock:
  * replies of allowed connections pass where the policy alone would drop them, unsolicited
- * packets do not, ICMP errors quoting a flow come back, echo replies match their request;
+ * packets do not, ICMP errors quoting a flow come back (also to another worker than the
+ * flow's), echo replies match their request;
  * revalidation revokes an established connection at its next packet (a reply included) and a
  * re-grant lets it through again; a full table drops new flows as ct_full; timed-out and
  * closed flows are replaced; rule hit counters count each packet once.
@@ -224,9 +225,9 @@ stateless(const struct pw_snapshot *s, struct frame f)
 }
 
 static struct pw_ct *
-make_ct(void **mem, uint32_t max_flows)
+make_ct_seeded(void **mem, uint32_t max_flows, uint64_t seed)
 {
-	struct pw_ct_params p = { .max_flows = max_flows, .seed = 99 };
+	struct pw_ct_params p = { .max_flows = max_flows, .seed = seed };
 	size_t sz = pw_ct_mem_size(max_flows);
 
 	pw_ct_timeouts_default(&p.timeouts);
@@ -235,6 +236,12 @@ make_ct(void **mem, uint32_t max_flows)
 	assert_non_null(*mem);
 	memset(*mem, 0, sz);
 	return pw_ct_init(*mem, &p);
+}
+
+static struct pw_ct *
+make_ct(void **mem, uint32_t max_flows)
+{
+	return make_ct_seeded(mem, max_flows, 99);
 }
 
 static void
@@ -346,6 +353,40 @@ test_icmp(void **state)
 	assert_int_equal(ct->nb_used, 2);
 	pw_snapshot_free(s);
 	free(mem);
+}
+
+/* An ICMP error comes from a third address: RSS may hand it to another worker than the
+ * flow it quotes. That worker finds the flow in its peer's table, read only. */
+static void
+test_icmp_error_on_other_worker(void **state)
+{
+	struct pw_snapshot *s = snap(true), *s2;
+	void *mem0, *mem1;
+	struct pw_ct *w0 = make_ct_seeded(&mem0, 1024, 1), *w1 = make_ct_seeded(&mem1, 1024, 2);
+	const struct pw_ct *tables[2] = { w0, w1 };
+
+	(void)state;
+	assert_int_equal(one(w0, s, UDP(1, 5000, 2, 53), 1), 0);
+	/* Without peers, worker 1 knows no such flow: the error is classified, and denied. */
+	assert_int_equal(one(w1, s, unreach(2, 1, 1, 5000, 53), 2), PW_DROP_POLICY_DENY);
+	pw_ct_set_peers(w0, tables, 2);
+	pw_ct_set_peers(w1, tables, 2);
+	assert_int_equal(one(w1, s, unreach(2, 1, 1, 5000, 53), 3), 0);
+	/* Only the flow it quotes. */
+	assert_int_equal(one(w1, s, unreach(2, 1, 1, 5001, 53), 4), PW_DROP_POLICY_DENY);
+	assert_int_equal(w1->nb_used, 0);
+	assert_int_equal(w0->nb_used, 1);
+	/* A flow its owner has not revalidated since a policy change is not related yet. */
+	s2 = snap(true);
+	assert_int_equal(one(w1, s2, unreach(2, 1, 1, 5000, 53), 5), PW_DROP_POLICY_DENY);
+	assert_int_equal(one(w0, s2, UDP(1, 5000, 2, 53), 6), 0);
+	assert_int_equal(one(w1, s2, unreach(2, 1, 1, 5000, 53), 7), 0);
+	/* Nor one timed out in its owner's table (UDP: 5 s here). */
+	assert_int_equal(one(w1, s2, unreach(2, 1, 1, 5000, 53), 6 + 5001), PW_DROP_POLICY_DENY);
+	pw_snapshot_free(s);
+	pw_snapshot_free(s2);
+	free(mem0);
+	free(mem1);
 }
 
 static void
@@ -486,6 +527,7 @@ main(void)
 		cmocka_unit_test(test_replies_and_unsolicited),
 		cmocka_unit_test(test_mixed_burst),
 		cmocka_unit_test(test_icmp),
+		cmocka_unit_test(test_icmp_error_on_other_worker),
 		cmocka_unit_test(test_revoke_and_regrant),
 		cmocka_unit_test(test_full_expiry_and_reuse),
 		cmocka_unit_test(test_hits_count_packets),
