@@ -16,7 +16,8 @@
  *    and all later ones of both directions are dropped, until a newer snapshot allows the
  *    flow again or it times out. Allowed: the entry takes the new generation.
  *  - An ICMP or ICMPv6 error quoting a packet of a live allowed flow, sent back to that
- *    packet's source, is allowed (related). Other errors are classified as themselves.
+ *    packet's source, is allowed (related), whichever worker's table holds the flow (the
+ *    table's peers, pw_ct_peek()). Other errors are classified as themselves.
  *  - An entry timed out, or a TCP flow in TIME_WAIT or CLOSED that sees a new SYN, is
  *    replaced: the packet counts as the first of a new flow.
  *  - Untracked packets (ct_state.h) are classified, every one, as without conntrack; so are

@@ -21,9 +21,10 @@
  *    a first packet by the other worker.
  * The alternative, one table shared by all workers with per-lcore caches, would put atomic
  * operations and shared cache lines on every packet; symmetric steering keeps the fast path
- * single-writer. Known limit: an ICMP error is hashed on its own addresses, not on the flow
- * it quotes, so with several workers it is related only when it reaches the flow's worker
- * (otherwise it is classified as itself).
+ * single-writer. An ICMP error is hashed on its own addresses, not on the flow it quotes,
+ * so it may reach another worker than the flow's: that worker looks the flow up in the other
+ * tables, read only (pw_ct_peek(): relaxed loads, entries copied under their sequence count).
+ * Such errors are rare, so the scan of every table costs nothing that matters.
  */
 #include <errno.h>
 #include <stdio.h>
