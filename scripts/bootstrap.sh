@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs, idempotently, every Debian 12 package podwall needs to build, test and run.
+# Installs, idempotently, every Debian 12 package podwall needs to build, test and run, and
+# any further packages named as arguments (scripts/bench-bootstrap.sh names the benchmarks').
 # Run as root (or with sudo available). Safe to run again: apt-get skips what is installed.
 set -euo pipefail
 
@@ -10,6 +11,7 @@ PACKAGES=(
 	libclang-rt-14-dev
 	python3 python3-scapy python3-yaml iproute2 ethtool iputils-ping netcat-openbsd curl tcpdump procps kmod openssl
 	nodejs
+	"$@"
 )
 
 missing=()

@@ -52,28 +52,37 @@ def wait(pw, what, cond, timeout=20):
     raise AssertionError("timed out waiting for: %s\n%s" % (what, pw.log()[-4000:]))
 
 
+def start_cluster(tmp, token):
+    """Test certificates, a token file and the stand-in server with namespace shop and pods
+    api, web and db (10.40.0.1-3). Returns (certs, token_file, api)."""
+    certs = fa.make_certs(tmp)
+    token_file = os.path.join(tmp, "token")
+    with open(token_file, "w") as f:
+        f.write(token + "\n")
+    api = fa.FakeApiServer(certs=certs, tokens=(token,)).start()
+    api.add("namespaces", {"metadata": {"name": "shop"}})
+    api.add("pods", pod("api", "10.40.0.1", "api"))
+    api.add("pods", pod("web", "10.40.0.2", "web"))
+    api.add("pods", pod("db", "10.40.0.3", "db"))
+    return certs, token_file, api
+
+
+def start_daemon(pw, server, token_file, ca_file):
+    """The daemon on two idle net_pcap ports, guarding node-1, fail-closed until synced."""
+    wrpcap(pw.path("empty.pcap"), [])
+    pw.configure(mode="wire", node="node-1", before_sync="fail-closed",
+                 kubernetes={"server": server, "token_file": token_file, "ca_file": ca_file},
+                 ports=[(name, "net_pcap%d,rx_pcap=%s,tx_pcap=/dev/null" %
+                         (i, pw.path("empty.pcap"))) for i, name in enumerate("ab")])
+    pw.start()
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="pw-k8sd-")
     try:
-        certs = fa.make_certs(tmp)
-        token_file = os.path.join(tmp, "token")
-        with open(token_file, "w") as f:
-            f.write(TOKEN + "\n")
-        api = fa.FakeApiServer(certs=certs, tokens=(TOKEN,)).start()
-        api.add("namespaces", {"metadata": {"name": "shop"}})
-        api.add("pods", pod("api", "10.40.0.1", "api"))
-        api.add("pods", pod("web", "10.40.0.2", "web"))
-        api.add("pods", pod("db", "10.40.0.3", "db"))
+        certs, token_file, api = start_cluster(tmp, TOKEN)
         with Podwall("k8sd") as pw:
-            wrpcap(pw.path("empty.pcap"), [])
-            pw.configure(mode="wire", node="node-1", before_sync="fail-closed",
-                         kubernetes={"server": api.url, "token_file": token_file,
-                                     "ca_file": certs["ca.crt"]},
-                         ports=[("a", "net_pcap0,rx_pcap=%s,tx_pcap=/dev/null" %
-                                 pw.path("empty.pcap")),
-                                ("b", "net_pcap1,rx_pcap=%s,tx_pcap=/dev/null" %
-                                 pw.path("empty.pcap"))])
-            pw.start()
+            start_daemon(pw, api.url, token_file, certs["ca.crt"])
             st = wait(pw, "first sync", lambda s: s["sync_state"] == "synced")
             check(st["source"] == "kubernetes" and st["objects"]["pods"] == 3 and
                   st["generation"] >= 1, "first full sync published: 3 pods, no policy")

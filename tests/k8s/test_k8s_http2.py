@@ -17,10 +17,8 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
-import fake_apiserver as fa  # noqa: E402
 from pwtest import Podwall, check  # noqa: E402
-from pwpkt import wrpcap  # noqa: E402
-from test_daemon_k8s import allowed, db_policy, pod, wait  # noqa: E402
+from test_daemon_k8s import allowed, db_policy, pod, start_cluster, start_daemon, wait  # noqa: E402
 
 TOKEN = "tok-" + secrets.token_hex(12)
 
@@ -46,26 +44,10 @@ def main():
     tmp = tempfile.mkdtemp(prefix="pw-k8sh2-")
     front = None
     try:
-        certs = fa.make_certs(tmp)
-        token_file = os.path.join(tmp, "token")
-        with open(token_file, "w") as f:
-            f.write(TOKEN + "\n")
-        api = fa.FakeApiServer(certs=certs, tokens=(TOKEN,)).start()
-        api.add("namespaces", {"metadata": {"name": "shop"}})
-        api.add("pods", pod("api", "10.40.0.1", "api"))
-        api.add("pods", pod("web", "10.40.0.2", "web"))
-        api.add("pods", pod("db", "10.40.0.3", "db"))
+        certs, token_file, api = start_cluster(tmp, TOKEN)
         front, port, log = start_front(tmp, certs, api.url)
         with Podwall("k8sh2") as pw:
-            wrpcap(pw.path("empty.pcap"), [])
-            pw.configure(mode="wire", node="node-1", before_sync="fail-closed",
-                         kubernetes={"server": "https://127.0.0.1:%d" % port,
-                                     "token_file": token_file, "ca_file": certs["ca.crt"]},
-                         ports=[("a", "net_pcap0,rx_pcap=%s,tx_pcap=/dev/null" %
-                                 pw.path("empty.pcap")),
-                                ("b", "net_pcap1,rx_pcap=%s,tx_pcap=/dev/null" %
-                                 pw.path("empty.pcap"))])
-            pw.start()
+            start_daemon(pw, "https://127.0.0.1:%d" % port, token_file, certs["ca.crt"])
             st = wait(pw, "first sync", lambda s: s["sync_state"] == "synced")
             check(st["objects"]["pods"] == 3, "first full sync over HTTP/2: 3 pods")
             check(st["kubernetes"]["http2"] is True, "status: libcurl has HTTP/2")
