@@ -103,11 +103,12 @@ decide_one(
 	return reason;
 }
 
+/* A snapshot of @m for NODE, sharing what it can with @prev (NULL: nothing). */
 static struct pw_snapshot *
-build(const struct pw_model *m, uint64_t generation)
+build_on(const struct pw_model *m, uint64_t generation, const struct pw_snapshot *prev)
 {
 	struct pw_aclbuild_params bp = {
-		.generation = generation, .nb_workers = 2, .socket_id = SOCKET_ID_ANY
+		.generation = generation, .nb_workers = 2, .socket_id = SOCKET_ID_ANY, .prev = prev
 	};
 	struct pw_snapshot *s = NULL;
 	char err[256];
@@ -115,6 +116,12 @@ build(const struct pw_model *m, uint64_t generation)
 	if (pw_snapshot_build(m, NODE, &bp, &s, err, sizeof(err)) != 0)
 		fail_msg("build: %s", err);
 	return s;
+}
+
+static struct pw_snapshot *
+build(const struct pw_model *m, uint64_t generation)
+{
+	return build_on(m, generation, NULL);
 }
 
 static void
@@ -254,20 +261,6 @@ test_snapshot_lifecycle(void **state)
 	pw_snapshot_free(s2);
 	pw_snapshot_free(NULL);
 	pw_model_free(m);
-}
-
-static struct pw_snapshot *
-build_on(const struct pw_model *m, uint64_t generation, const struct pw_snapshot *prev)
-{
-	struct pw_aclbuild_params bp = {
-		.generation = generation, .nb_workers = 2, .socket_id = SOCKET_ID_ANY, .prev = prev
-	};
-	struct pw_snapshot *s = NULL;
-	char err[256];
-
-	if (pw_snapshot_build(m, NODE, &bp, &s, err, sizeof(err)) != 0)
-		fail_msg("build: %s", err);
-	return s;
 }
 
 /*
