@@ -11,7 +11,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from pwtest import Podwall, check, port_stats, telemetry  # noqa: E402
+from pwtest import Podwall, check, log, port_stats, telemetry  # noqa: E402
 from pwpkt import IP, TCP, Ether, wrpcap  # noqa: E402
 
 SWAPS = 120
@@ -143,8 +143,14 @@ def main():
               "DPDK heap flat: %d bytes allocated after 20 swaps, %d after %d" %
               (heap[20], heap[SWAPS], SWAPS))
         growth = rss[SWAPS] - rss[20]
-        check(growth < 8 * 1024, "memory flat: RSS %d kB after 20 swaps, %d kB after %d (%+d kB)"
-              % (rss[20], rss[SWAPS], SWAPS, growth))
+        if "ASAN_OPTIONS" in os.environ:
+            # ASan's quarantine holds freed memory back (up to 256 MB), so RSS grows with
+            # every swap's freed rule copies; there LeakSanitizer checks the heap at exit.
+            log("RSS %+d kB over the swaps: not checked under ASan" % growth)
+        else:
+            check(growth < 8 * 1024,
+                  "memory flat: RSS %d kB after 20 swaps, %d kB after %d (%+d kB)" %
+                  (rss[20], rss[SWAPS], SWAPS, growth))
 
 
 if __name__ == "__main__":
