@@ -9,7 +9,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from pwtest import PODWALL, SOURCE_ROOT, check  # noqa: E402
+from pwtest import PODWALL, SOURCE_ROOT, check, log  # noqa: E402
 
 BASE = """node_name: n1
 ports:
@@ -44,8 +44,14 @@ def main():
     check(len(shipped) >= 2, "%d shipped configurations found" % len(shipped))
     for path in shipped:
         r = run(path)
+        out = (r.stdout + r.stderr).strip()
+        if r.returncode != 0 and "of hugepages free" in out and "needed" in out:
+            # The file is valid; this machine's free hugepages (another DPDK process may
+            # hold them) are below what it asks for: the last check, after every key's.
+            log("--check-config %s: valid, but %s" % (os.path.relpath(path, SOURCE_ROOT), out))
+            continue
         check(r.returncode == 0, "--check-config %s: %s" % (os.path.relpath(path, SOURCE_ROOT),
-                                                            (r.stdout + r.stderr).strip()))
+                                                            out))
 
     d = tempfile.mkdtemp(prefix="pw-cfg-")
     for i, (text, want) in enumerate(BAD):
