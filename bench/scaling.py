@@ -30,11 +30,13 @@ import argparse
 import json
 import os
 import re
-import signal
 import statistics
 import subprocess
 import sys
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness_dut import stop_proc as stop  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SOCK_A = "/tmp/pw-scale-a.sock"
@@ -55,18 +57,6 @@ def cpu_list(s):
         elif part:
             out.append(int(part))
     return out
-
-
-def stop(proc, sig=signal.SIGINT, timeout=10):
-    """Stop one process we started, by its pid; escalate to SIGKILL."""
-    if proc is None or proc.poll() is not None:
-        return
-    proc.send_signal(sig)
-    try:
-        proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=5)
 
 
 class Tools:
