@@ -19,6 +19,7 @@
  * the worker makes, pw_ct_decide_burst() with its flow table (and pw_ct_tick() once per
  * burst), or pw_decide_burst() without conntrack: the same runs as above, plus
  *   syn-policy        no conntrack, the policies, on path-first's SYNs
+ *   floor             the established table's memory traffic alone (run_floor())
  *
  * Cluster: 256 client pods (egress isolated: may reach servers on TCP 80) and 256 server
  * pods (ingress isolated: accept clients on TCP 80), all local. Flows: ct_bench.h.
@@ -36,6 +37,7 @@
 #include <rte_errno.h>
 #include <rte_malloc.h>
 #include <rte_memory.h>
+#include <rte_prefetch.h>
 #include <jansson.h>
 
 #include "bench/ct_bench.h"
@@ -57,6 +59,7 @@ enum run {
 	RUN_POLICY_SYN,
 	RUN_ESTABLISHED,
 	RUN_FIRST,
+	RUN_FLOOR,
 	RUN_P_NOPOLICY, /* the whole path: CTB_PATH_* in the same order */
 	RUN_P_PODS,
 	RUN_P_POLICY,
@@ -66,8 +69,8 @@ enum run {
 };
 
 static const char *const run_names[RUN_MAX] = { "nopolicy", "pods", "policy", "syn-policy",
-	"established", "first", "path-nopolicy", "path-pods", "path-policy", "path-established",
-	"path-first" };
+	"established", "first", "floor", "path-nopolicy", "path-pods", "path-policy",
+	"path-established", "path-first" };
 static const char *const run_desc[RUN_MAX] = {
 	"no conntrack, no policy (allow-all snapshot)",
 	"no conntrack, pods, no policy (lookups)",
@@ -75,6 +78,7 @@ static const char *const run_desc[RUN_MAX] = {
 	"no conntrack, policy, the first packets' SYNs",
 	"conntrack, established packets",
 	"conntrack, first packets (classify+insert)",
+	"memory floor: bucket + entry lines, nothing else",
 	"no conntrack, allow-all snapshot",
 	"no conntrack, pods, no policy",
 	"no conntrack, policy allows (ACL per packet)",
@@ -131,7 +135,7 @@ usage(void)
 		"  --huge      use hugepages (default: --no-huge -m MB, MB from --mem, 2048)\n"
 		"  --cores A,B the bench's core, and the worker lcore the path runs' dataplane\n"
 		"              names (never launched: its loop runs on core A); default 0,1\n"
-		"  --runs LIST some of nopolicy,pods,policy,syn-policy,established,first,\n"
+		"  --runs LIST some of nopolicy,pods,policy,syn-policy,established,first,floor,\n"
 		"              path-nopolicy,path-pods,path-policy,path-established,path-first\n",
 		MAX_REPS);
 	exit(2);
@@ -403,6 +407,50 @@ run(struct bench *b, struct pw_ct *ct, const struct pw_snapshot *s, const struct
 	return t1 - t0;
 }
 
+/*
+ * The memory floor of an established packet: the lines every lookup must read in this
+ * table's layout (the home bucket, then both lines of the entry its first signature match
+ * names, the second written as a counter), staged over each burst as pw_ct_lookup_burst()
+ * stages them, with the hashes computed beforehand and nothing else done. What the decision
+ * step costs above this is instructions, not memory. @return TSC cycles.
+ */
+static uint64_t
+run_floor(const struct pw_ct *ct, const uint64_t *hash, uint32_t n)
+{
+	uint32_t cand[BURST], off, sum = 0;
+	uint64_t t0, t1;
+	uint16_t j, s;
+
+	t0 = rte_rdtsc_precise();
+	for (off = 0; off < n; off += BURST) {
+		uint16_t nb = (uint16_t)(n - off < BURST ? n - off : BURST);
+
+		for (j = 0; j < nb; j++)
+			rte_prefetch0(&ct->buckets[(uint32_t)hash[off + j] & ct->bucket_mask]);
+		for (j = 0; j < nb; j++) {
+			const struct pw_ct_bucket *bk =
+				&ct->buckets[(uint32_t)hash[off + j] & ct->bucket_mask];
+			uint16_t sig = (uint16_t)(hash[off + j] >> 48);
+
+			for (s = 0; s < PW_CT_BUCKET_SLOTS - 1 && bk->sig[s] != sig; s++)
+				;
+			cand[j] = bk->handle[s] != 0 ? bk->handle[s] - 1 : 0;
+			rte_prefetch0(&ct->entries[cand[j]]);
+			rte_prefetch0(&ct->entries[cand[j]].packets);
+		}
+		for (j = 0; j < nb; j++) {
+			struct pw_ct_entry *e = &ct->entries[cand[j]];
+
+			sum += e->last_ms;
+			e->packets[0]++;
+		}
+	}
+	t1 = rte_rdtsc_precise();
+	if (sum == 1)
+		printf(" ");
+	return t1 - t0;
+}
+
 /* Open flows 0..F-1 by their handshake (SYN, SYN-ACK, ACK), untimed. */
 static void
 handshake(struct bench *b, struct pw_ct *ct, const struct pw_snapshot *s, uint32_t flows)
@@ -459,7 +507,7 @@ one_rep(struct bench *b, const struct opts *o, unsigned int rep)
 	}
 
 	/* A full table of F established flows (not measured). */
-	if (o->want[RUN_ESTABLISHED]) {
+	if (o->want[RUN_ESTABLISHED] || o->want[RUN_FLOOR]) {
 		ct = ct_create(o->flows);
 		handshake(b, ct, b->snap[RUN_POLICY], o->flows);
 		if (ct->nb_used != o->flows) {
@@ -468,9 +516,28 @@ one_rep(struct bench *b, const struct opts *o, unsigned int rep)
 			exit(1);
 		}
 		cyc = 0;
-		for (p = 0; p < o->passes; p++)
+		for (p = 0; p < o->passes && o->want[RUN_ESTABLISHED]; p++)
 			cyc += run(b, ct, b->snap[RUN_POLICY], b->est, o->flows);
 		b->cycles[RUN_ESTABLISHED][rep] = (double)cyc / (double)n_est;
+		if (o->want[RUN_FLOOR]) {
+			uint64_t *hash = malloc(sizeof(*hash) * o->flows);
+			uint32_t k;
+
+			if (hash == NULL)
+				exit(1);
+			for (k = 0; k < o->flows; k++) {
+				struct pw_ct_key key;
+				bool ab;
+
+				(void)pw_ct_key_build(&b->est[k], &key, &ab);
+				hash[k] = pw_ct_hash(&key, ct->seed);
+			}
+			cyc = 0;
+			for (p = 0; p < o->passes; p++)
+				cyc += run_floor(ct, hash, o->flows);
+			b->cycles[RUN_FLOOR][rep] = (double)cyc / (double)n_est;
+			free(hash);
+		}
 		rte_free(ct);
 	}
 
