@@ -11,6 +11,8 @@
  */
 #include "control/model/model.h"
 
+#include "control/model/ip_index.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,25 +36,13 @@ struct store {
 	bool dirty;
 };
 
-struct ip_slot {
-	struct pw_ip ip;
-	const struct pw_pod *pod; /* NULL = empty */
-};
-
-/* Endpoint pod IPs → pods. */
-struct ip_index {
-	struct ip_slot *slots;
-	unsigned int nb_slots; /* power of two, or 0 */
-	unsigned int nb;
-};
-
 struct pw_model {
 	/*
 	 * Separately allocated so that the const accessors can refresh the sorted views
 	 * without casting const away.
 	 */
 	struct store *stores[PW_KIND_MAX];
-	struct ip_index ips;
+	struct pw_ip_index ips; /* endpoint pod IPs → pods */
 	uint64_t version;
 };
 
@@ -445,146 +435,6 @@ store_clear(struct store *st)
 	st->dirty = true;
 }
 
-/* IP index: open addressing keyed by (family, address), backward-shift deletion. */
-
-static uint64_t
-ip_hash(const struct pw_ip *ip)
-{
-	uint64_t h = (ip->addr.q[0] ^ (ip->addr.q[1] * 0x9e3779b97f4a7c15ULL)) + ip->family;
-
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	return h;
-}
-
-static bool
-ip_eq(const struct pw_ip *a, const struct pw_ip *b)
-{
-	return a->family == b->family && a->addr.q[0] == b->addr.q[0] &&
-		a->addr.q[1] == b->addr.q[1];
-}
-
-/* Only the family's bytes count: callers may leave garbage past an IPv4 address. */
-static struct pw_ip
-ip_norm(const struct pw_ip *ip)
-{
-	struct pw_ip n;
-
-	memset(&n, 0, sizeof(n));
-	n.family = ip->family;
-	memcpy(n.addr.b, ip->addr.b, ip->family == 4 ? 4 : 16);
-	return n;
-}
-
-static unsigned int
-ip_probe(const struct ip_index *ix, const struct pw_ip *ip)
-{
-	unsigned int mask = ix->nb_slots - 1;
-	unsigned int i = (unsigned int)ip_hash(ip) & mask;
-
-	while (ix->slots[i].pod != NULL && !ip_eq(&ix->slots[i].ip, ip))
-		i = (i + 1) & mask;
-	return i;
-}
-
-static const struct pw_pod *
-ip_find(const struct ip_index *ix, const struct pw_ip *ip)
-{
-	struct pw_ip n;
-
-	if (ix->nb == 0 || (ip->family != 4 && ip->family != 6))
-		return NULL;
-	n = ip_norm(ip);
-	return ix->slots[ip_probe(ix, &n)].pod;
-}
-
-static int
-ip_reserve(struct ip_index *ix, unsigned int nb_more)
-{
-	struct ip_slot *old = ix->slots;
-	unsigned int old_nb = ix->nb_slots, nb_slots = ix->nb_slots == 0 ? 64 : ix->nb_slots;
-	unsigned int i;
-
-	if ((ix->nb + nb_more) * 2 <= ix->nb_slots)
-		return 0;
-	while ((ix->nb + nb_more) * 2 > nb_slots)
-		nb_slots *= 2;
-	ix->slots = calloc(nb_slots, sizeof(*ix->slots));
-	if (ix->slots == NULL) {
-		ix->slots = old;
-		return -ENOMEM;
-	}
-	ix->nb_slots = nb_slots;
-	for (i = 0; i < old_nb; i++) {
-		if (old[i].pod != NULL)
-			ix->slots[ip_probe(ix, &old[i].ip)] = old[i];
-	}
-	free(old);
-	return 0;
-}
-
-static void
-ip_add(struct ip_index *ix, const struct pw_ip *ip, const struct pw_pod *pod)
-{
-	struct pw_ip n = ip_norm(ip);
-	unsigned int s = ip_probe(ix, &n);
-
-	if (ix->slots[s].pod == NULL)
-		ix->nb++;
-	ix->slots[s].ip = n;
-	ix->slots[s].pod = pod;
-}
-
-static void
-ip_remove(struct ip_index *ix, const struct pw_ip *ip, const struct pw_pod *pod)
-{
-	unsigned int mask = ix->nb_slots - 1;
-	struct pw_ip n;
-	unsigned int i, j;
-
-	if (ix->nb == 0)
-		return;
-	n = ip_norm(ip);
-	i = ip_probe(ix, &n);
-	/* Only the pod that owns the entry may remove it. */
-	if (ix->slots[i].pod != pod)
-		return;
-	ix->nb--;
-	j = i;
-	for (;;) {
-		unsigned int home;
-
-		ix->slots[i].pod = NULL;
-		for (;;) {
-			j = (j + 1) & mask;
-			if (ix->slots[j].pod == NULL)
-				return;
-			home = (unsigned int)ip_hash(&ix->slots[j].ip) & mask;
-			if (i <= j ? (i < home && home <= j) : (i < home || home <= j))
-				continue;
-			break;
-		}
-		ix->slots[i] = ix->slots[j];
-		i = j;
-	}
-}
-
-static void
-ip_index_pod(struct ip_index *ix, const struct pw_pod *pod, bool add)
-{
-	unsigned int i;
-
-	if (!pod->endpoint)
-		return;
-	for (i = 0; i < pod->nb_ips && i < 2; i++) {
-		if (add)
-			ip_add(ix, &pod->ips[i], pod);
-		else
-			ip_remove(ix, &pod->ips[i], pod);
-	}
-}
-
 int
 pw_model_create(struct pw_model **ret_model)
 {
@@ -623,7 +473,7 @@ pw_model_free(struct pw_model *model)
 		free(st->sorted);
 		free(st);
 	}
-	free(model->ips.slots);
+	pw_ip_index_free(&model->ips);
 	free(model);
 }
 
@@ -676,7 +526,7 @@ pw_model_put_pod(struct pw_model *model, struct pw_pod *pod)
 	 */
 	if (pod->endpoint) {
 		for (i = 0; i < pod->nb_ips; i++) {
-			holder = ip_find(&model->ips, &pod->ips[i]);
+			holder = pw_ip_index_find(&model->ips, &pod->ips[i]);
 			if (holder != NULL &&
 				(strcmp(holder->ns, pod->ns) != 0 ||
 					strcmp(holder->name, pod->name) != 0)) {
@@ -687,16 +537,16 @@ pw_model_put_pod(struct pw_model *model, struct pw_pod *pod)
 	}
 	ret = store_reserve(st);
 	if (ret == 0)
-		ret = ip_reserve(&model->ips, pod->endpoint ? pod->nb_ips : 0);
+		ret = pw_ip_index_reserve(&model->ips, pod->endpoint ? pod->nb_ips : 0);
 	if (ret != 0) {
 		pw_pod_free(pod);
 		return ret;
 	}
 	old = store_find(st, pod->ns, pod->name);
 	if (old != NULL)
-		ip_index_pod(&model->ips, old, false);
+		pw_ip_index_pod(&model->ips, old, false);
 	store_put(st, pod, &prev);
-	ip_index_pod(&model->ips, pod, true);
+	pw_ip_index_pod(&model->ips, pod, true);
 	pw_pod_free(prev);
 	model->version++;
 	return 0;
@@ -725,7 +575,7 @@ pw_model_delete(struct pw_model *model, enum pw_kind kind, const char *ns, const
 	if (obj == NULL)
 		return -ENOENT;
 	if (kind == PW_KIND_POD)
-		ip_index_pod(&model->ips, obj, false);
+		pw_ip_index_pod(&model->ips, obj, false);
 	obj_free(kind, obj);
 	model->version++;
 	return 0;
@@ -738,10 +588,7 @@ pw_model_clear(struct pw_model *model)
 
 	for (k = 0; k < PW_KIND_MAX; k++)
 		store_clear(model->stores[k]);
-	if (model->ips.slots != NULL)
-		memset(model->ips.slots, 0,
-			(size_t)model->ips.nb_slots * sizeof(*model->ips.slots));
-	model->ips.nb = 0;
+	pw_ip_index_clear(&model->ips);
 	model->version++;
 }
 
@@ -810,7 +657,7 @@ pw_model_pod_by_ip(const struct pw_model *model, const struct pw_ip *ip)
 {
 	if (ip == NULL)
 		return NULL;
-	return ip_find(&model->ips, ip);
+	return pw_ip_index_find(&model->ips, ip);
 }
 
 /* The fallback label shares the caller's string; nobody writes through these pointers. */
