@@ -6,13 +6,16 @@ forwarding and Open vSwitch with DPDK (+ conntrack) on the same memif ports, sid
 
     python3 bench/harness.py matrix [--quick] --out DIR     # the standard matrix, in one go
     python3 bench/harness.py report --out DIR               # render DIR/results.json again
+    python3 bench/harness.py selftest                       # offline checks, no traffic
     python3 bench/harness.py [--reps 3] [--seconds 5] [--pods 1000] [--policies 100]
                              [--flows 1024] [--size 64] [--rate 0] [--out DIR]
                                                             # one configuration
 
 `matrix --help` lists the matrix's options. Modules: harness_dut.py (one trial: generator,
 DUTs), harness_cpu.py (who had the CPUs), harness_matrix.py (the matrix, zero-loss search),
-harness_report.py / harness_summary.py / harness_fig.py (CSV, summary.md, gnuplot).
+harness_report.py / harness_summary.py / harness_fig.py (CSV, summary.md, gnuplot),
+harness_selftest.py (the offline checks); benchlib.py: what they share with scaling.py and
+ovs_dut.py.
 
 On a two-core machine: the DUT's worker (podwall's worker lcore, testpmd's forwarding lcore,
 OVS's PMD thread) runs on CPU 1; podwall-bench and the DUT's main lcore share CPU 0.
@@ -26,6 +29,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import benchlib as bl  # noqa: E402
 import harness_matrix  # noqa: E402
 import harness_report as rep  # noqa: E402
 
@@ -34,18 +38,11 @@ def single(argv):
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--reps", type=int, default=3)
-    ap.add_argument("--seconds", type=float, default=5)
-    ap.add_argument("--pods", type=int, default=1000)
-    ap.add_argument("--namespaces", type=int, default=10)
-    ap.add_argument("--apps", type=int, default=10)
-    ap.add_argument("--policies", type=int, default=100)
-    ap.add_argument("--allowed", type=int, default=80)
-    ap.add_argument("--flows", type=int, default=1024)
-    ap.add_argument("--size", type=int, default=64)
+    bl.add_scenario_args(ap)
+    bl.add_traffic_args(ap, seconds=5, warmup=4)
+    bl.add_shape_args(ap)
     ap.add_argument("--imix", action="store_true")
     ap.add_argument("--new", action="store_true")
-    ap.add_argument("--rate", type=float, default=0)
-    ap.add_argument("--warmup", type=float, default=4)
     ap.add_argument("--prime", type=float, default=0,
                     help="seconds of traffic before the measured window (flow learning)")
     ap.add_argument("--ct-size", type=int, default=0,
@@ -53,9 +50,7 @@ def single(argv):
     ap.add_argument("--out", default="/tmp/podwall-bench-harness")
     ap.add_argument("--only", default="policy,allow,testpmd",
                     help="DUTs, in this order: policy,allow,testpmd,ovs")
-    ap.add_argument("--quiet-threshold", type=float, default=0.3)
-    ap.add_argument("--quiet-wait", type=float, default=30)
-    ap.add_argument("--retry-contended", type=int, default=0)
+    bl.add_quiet_args(ap, retry_contended=0)
     a = ap.parse_args(argv)
 
     m = harness_matrix.matrix_args(["--out", a.out, "--duts", a.only, "--reps", str(a.reps),
@@ -68,7 +63,8 @@ def single(argv):
     s["std"].update({"pods": a.pods, "namespaces": a.namespaces, "apps": a.apps,
                      "policies": a.policies, "allowed": a.allowed, "flows": a.flows,
                      "size": 0 if a.imix else a.size, "new": a.new, "rate": a.rate,
-                     "ct_size": a.ct_size, "prime": a.prime})
+                     "ct_size": a.ct_size, "prime": a.prime, "proto": a.proto,
+                     "ipv6": a.ipv6, "bidir": a.bidir})
     mx = harness_matrix.Matrix(s, a.out, sys.argv[1:])
     mx.run()
     res = mx.res
@@ -82,7 +78,7 @@ def single(argv):
                "latency_p50_us", "latency_p99_us", "dut_cycles_per_packet", "dut_burst")}
         summary["devices"][d] = {"median_min_max": st, "runs": ts}
         nq = rep.agg(ts, "rx_mpps")
-        rows.append(f"| {rep.DUT_NAMES[d]} | {rep.mmm(st['rx_mpps'], 3)} | "
+        rows.append(f"| {bl.DUT_NAMES[d]} | {rep.mmm(st['rx_mpps'], 3)} | "
                     f"{rep.mmm(st['tx_mpps'], 3)} | {rep.mmm(st['allowed_loss_pct'], 2)} | "
                     f"{rep.mmm(st['rx_denied'], 0)} | {rep.mmm(st['latency_p50_us'])} / "
                     f"{rep.mmm(st['latency_p99_us'])} | "
@@ -110,6 +106,9 @@ def main():
         harness_matrix.main(sys.argv[2:])
     elif len(sys.argv) > 1 and sys.argv[1] == "report":
         harness_matrix.report_main(sys.argv[2:])
+    elif len(sys.argv) > 1 and sys.argv[1] == "selftest":
+        import harness_selftest
+        sys.exit(harness_selftest.main())
     else:
         single(sys.argv[1:])
 

@@ -48,17 +48,21 @@ def _cpu_steal():
     return out
 
 
+def threads_of(pid):
+    """The thread ids (strings) of a process; [] if it is gone."""
+    try:
+        return os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return []
+
+
 def snapshot():
     """Run time (ns) of every thread of every process, keyed by tid, plus steal per CPU."""
     threads = {}
     for d in os.listdir("/proc"):
         if not d.isdigit():
             continue
-        try:
-            tids = os.listdir(f"/proc/{d}/task")
-        except OSError:
-            continue
-        for t in tids:
+        for t in threads_of(d):
             ss = _read(f"/proc/{d}/task/{t}/schedstat")
             if ss is None:
                 continue

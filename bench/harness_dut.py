@@ -18,43 +18,17 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 import time
 
+import benchlib as bl
 import harness_cpu as cpu
+from benchlib import BENCH, CTL, PODWALL, log, stop_proc
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BUILD = os.path.join(ROOT, "build")
-BENCH = os.path.join(BUILD, "bench", "podwall-bench")
-PODWALL = os.path.join(BUILD, "control", "podwall")
-CTL = os.path.join(BUILD, "tools", "podwallctl")
 # Per harness process: two harness runs (or another session's podwall-bench) never share a
 # memif socket or a DPDK runtime directory.
 TAG = f"pwh{os.getpid()}"
 SOCK_A = f"/tmp/{TAG}-a.sock"
 SOCK_B = f"/tmp/{TAG}-b.sock"
-# "[  1s] tx 0.879 Mpps rx 0.877 Mpps ..." or "[   1s/5s] tx ..."
-PROGRESS = re.compile(r"^\[\s*(\d+)s[^]]*\]\s+tx\s+([0-9.]+)\s+Mpps\s+rx\s+([0-9.]+)\s+Mpps",
-                      re.M)
-
-DUT_NAMES = {"policy": "podwall policy+ct", "allow": "podwall allow-all",
-             "testpmd": "testpmd io (ceiling)", "ovs": "OVS-DPDK + ct"}
-
-
-def log(*a):
-    print(*a, file=sys.stderr, flush=True)
-
-
-def stop_proc(proc, sig=signal.SIGINT, timeout=10):
-    """Stop one process we started, by its pid; escalate to SIGKILL."""
-    if proc is None or proc.poll() is not None:
-        return
-    proc.send_signal(sig)
-    try:
-        proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=5)
 
 
 def cleanup_socks(workdir):
@@ -71,20 +45,13 @@ def cleanup_runtime():
         shutil.rmtree(f"/var/run/dpdk/{TAG}-{suffix}", ignore_errors=True)
 
 
-def scenario_args(pt):
-    return ["--pods", str(pt["pods"]), "--namespaces", str(pt["namespaces"]),
-            "--apps", str(pt["apps"]), "--policies", str(pt["policies"]),
-            "--allowed", str(pt["allowed"])]
-
-
 def scenario_dir(out, pt):
     """The scenario's manifests, written once per cluster shape under out/scenarios/."""
     d = os.path.join(out, "scenarios", "p{pods}-n{namespaces}-a{apps}-m{policies}-"
                      "al{allowed}".format(**pt))
     if not os.path.exists(os.path.join(d, ".done")):
         os.makedirs(os.path.dirname(d), exist_ok=True)
-        subprocess.run([BENCH, "--write-scenario", d, *scenario_args(pt)], check=True,
-                       timeout=300, stdout=subprocess.DEVNULL)
+        bl.write_scenario(d, pt)
         open(os.path.join(d, ".done"), "w").close()
     return d
 
@@ -97,6 +64,11 @@ def ct_size_for(pt):
     while n < 2 * pt["flows"]:
         n *= 2
     return n
+
+
+def generator_learns():
+    """Whether this podwall-bench has its own learning phase (--learn)."""
+    return bl.bench_supports("--learn")
 
 
 def ovs_available():
@@ -113,49 +85,45 @@ def ovs_available():
     return True, None
 
 
-class Bench:
-    """podwall-bench, the memif server, on CPU 0."""
+def bench_cmd(pt, json_path, policy, learns):
+    """podwall-bench's command line for a point (see Bench)."""
+    mem = bl.mem_args(pt.get("huge"), 256 + pt["flows"] * 40 // 2**20)
+    cmd = [BENCH, *bl.eal_args(["-l", "0"], mem, f"{TAG}-gen", SOCK_A, SOCK_B, "server")]
+    cmd += bl.scenario_args(pt)
+    cmd += ["--flows", str(pt["flows"]),
+            *bl.timed_args(pt["seconds"], pt.get("prime", 0), learns),
+            "--rate", str(pt["rate"]), "--warmup", str(pt["warmup"]), "--hold", "120",
+            "--json", json_path]
+    cmd += ["--imix"] if pt["size"] == 0 else ["--size", str(pt["size"])]
+    cmd += bl.shape_args(pt)
+    if pt.get("new"):
+        cmd.append("--new")
+    if not policy:
+        cmd.append("--no-policy")
+    return cmd
 
-    def __init__(self, pt, workdir, tag, policy):
+
+class Bench:
+    """podwall-bench, the memif server, on CPU 0. pt["prime"] seconds of learning come
+    before the measured pt["seconds"]: the generator's own (--learn) when `learns`, else
+    sent as part of a longer run (see benchlib.timed_args)."""
+
+    def __init__(self, pt, workdir, tag, policy, learns=False):
         self.json = os.path.join(workdir, f"bench-{tag}.json")
         self.logpath = os.path.join(workdir, f"bench-{tag}.log")
         for p in (self.json,):
             if os.path.exists(p):
                 os.unlink(p)
-        mem = ["-m", str(256 + pt["flows"] * 40 // 2**20)]
-        cmd = [BENCH, "-l", "0", *(mem if pt.get("huge") else ["--no-huge", *mem]),
-               "--no-pci", "--file-prefix", f"{TAG}-gen", "--log-level", "*:warning",
-               "--vdev", f"net_memif0,role=server,socket={SOCK_A}",
-               "--vdev", f"net_memif1,role=server,socket={SOCK_B}", "--"]
-        cmd += scenario_args(pt)
-        cmd += ["--flows", str(pt["flows"]), "--seconds", str(pt["seconds"]),
-                "--rate", str(pt["rate"]), "--warmup", str(pt["warmup"]), "--hold", "120",
-                "--json", self.json]
-        cmd += ["--imix"] if pt["size"] == 0 else ["--size", str(pt["size"])]
-        if pt.get("new"):
-            cmd.append("--new")
-        if not policy:
-            cmd.append("--no-policy")
-        self.cmd = cmd
-        self.lf = open(self.logpath, "w")
+        self.cmd = bench_cmd(pt, self.json, policy, learns)
         self.t_start = time.monotonic()
-        self.proc = subprocess.Popen(cmd, stdout=self.lf, stderr=subprocess.STDOUT)
-        # memif sockets are abstract (DPDK 22.11's default): wait for the banner instead.
-        deadline = time.time() + 30
-        while "flows (" not in self.text():
-            if self.proc.poll() is not None or time.time() > deadline:
-                self.kill()
-                raise RuntimeError(f"podwall-bench did not come up, see {self.logpath}")
-            time.sleep(0.05)
+        self.proc, self.lf = bl.start_bench(self.cmd, self.logpath, 30)
 
     def text(self):
-        with open(self.logpath) as f:
-            return f.read()
+        return bl.read_text(self.logpath)
 
     def lines(self):
         """The per-second progress lines so far: [(second, tx Mpps, rx Mpps)]."""
-        return [(int(m.group(1)), float(m.group(2)), float(m.group(3)))
-                for m in PROGRESS.finditer(self.text())]
+        return bl.progress(self.text())
 
     def wait_lines(self, n, timeout):
         """Wait for n progress lines (n seconds of sending); n = 0: return at once."""
@@ -186,12 +154,13 @@ class Bench:
         if not os.path.exists(self.json):
             raise RuntimeError(f"podwall-bench wrote no JSON, see {self.logpath}")
         with open(self.json) as f:
-            return json.load(f)
+            res = json.load(f)
+        res["bench_exit"] = self.proc.returncode  # 2: a denied packet arrived
+        return res
 
     def kill(self):
         stop_proc(self.proc)
-        if not self.lf.closed:
-            self.lf.close()
+        bl.close_log(self)
 
 
 # --- devices under test -------------------------------------------------------------------
@@ -212,63 +181,22 @@ class PodwallDut:
         mem = 256 + ct * 160 // 2**20 + 64  # 148 B per entry and its index
         if not pt.get("huge"):
             mem = max(1024, mem)
-        lines = [
-            "node_name: node-1",
-            "dpdk:",
-            f"  hugepages: {'on' if pt.get('huge') else 'off'}",
-            f"  memory_mb: {mem}",
-            "  mbufs: 16383",
-            f'  eal_args: ["--file-prefix={TAG}-dut", "--log-level=*:warning"]',
-            "ports:",
-            f'  - {{name: a, device: "net_memif0,role=client,socket={SOCK_A}"}}',
-            f'  - {{name: b, device: "net_memif1,role=client,socket={SOCK_B}"}}',
-            "forwarding: {mode: wire}",
-            "workers: {lcores: [1]}",
-            "socket:",
-            f"  path: {self.sock}",
-            "conntrack:",
-            f"  enabled: {'true' if self.policy else 'false'}",
-            f"  size: {ct}",
-            "policy:",
-        ]
-        if self.policy:
-            lines += ["  source: manifests", f"  manifests_dir: {self.scenario}",
-                      "  before_sync: fail-closed"]
-        else:
-            lines += ["  source: none", "  before_sync: fail-open"]
         path = os.path.join(self.workdir, f"podwall-{'policy' if self.policy else 'allow'}.yaml")
-        with open(path, "w") as f:
-            f.write("\n".join(lines) + "\n")
-        return path
+        return bl.podwall_config(path, sock_a=SOCK_A, sock_b=SOCK_B, socket_path=self.sock,
+                                 huge=pt.get("huge"), memory_mb=mem, mbufs=16383,
+                                 eal=[f"--file-prefix={TAG}-dut", "--log-level=*:warning"],
+                                 workers=[1], conntrack=self.policy, ct_size=ct,
+                                 manifests=self.scenario if self.policy else None)
 
     def ctl(self, *args):
-        p = subprocess.run([CTL, "-s", self.sock, "--json", *args], capture_output=True,
-                           text=True, timeout=30)
-        if p.returncode != 0:
-            raise RuntimeError(f"podwallctl {' '.join(args)}: {p.stderr.strip()}")
-        return json.loads(p.stdout) if p.stdout.strip() else None
+        return bl.podwallctl([CTL], self.sock, *args)
 
     def start(self, timeout=180):
         cfg = self.config()
         self.lf = open(self.logpath, "w")
         self.proc = subprocess.Popen([PODWALL, "-c", cfg], stdout=self.lf,
                                      stderr=subprocess.STDOUT)
-        deadline = time.time() + timeout
-        while True:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"podwall exited ({self.proc.returncode}), "
-                                   f"see {self.logpath}")
-            try:
-                st = self.ctl("status")
-                if not self.policy or st["policy"]["sync_state"] == "synced":
-                    self.status = st
-                    return
-            except (RuntimeError, json.JSONDecodeError, subprocess.TimeoutExpired, KeyError,
-                    TypeError):
-                pass
-            if time.time() > deadline:
-                raise RuntimeError(f"podwall did not come up, see {self.logpath}")
-            time.sleep(0.2)
+        self.status = bl.wait_podwall(self.proc, self.ctl, self.policy, timeout, self.logpath)
 
     def begin(self):
         """Ready: zero the counters (again at reset(), after the learning phase)."""
@@ -299,8 +227,7 @@ class PodwallDut:
 
     def stop(self):
         stop_proc(self.proc)
-        if getattr(self, "lf", None) and not self.lf.closed:
-            self.lf.close()
+        bl.close_log(self)
 
     def save(self, path):
         if self.stats is not None:
@@ -323,12 +250,10 @@ class TestpmdDut:
         pt = self.pt
         self.lf = open(self.logpath, "w")
         # stdbuf: testpmd printf()s to a file; unbuffered, the prompt (no newline) shows at once.
-        mem = ["-m", "512"] if pt.get("huge") else ["--no-huge", "-m", "1024"]
-        cmd = ["stdbuf", "-o0", "-e0", "dpdk-testpmd", "-l", "0,1", *mem, "--no-pci",
-               "--file-prefix", f"{TAG}-testpmd", "--log-level", "*:warning",
-               "--vdev", f"net_memif0,role=client,socket={SOCK_A}",
-               "--vdev", f"net_memif1,role=client,socket={SOCK_B}",
-               "--", "-i", "--forward-mode=io", "--record-core-cycles",
+        mem = bl.mem_args(pt.get("huge"), 512 if pt.get("huge") else 1024)
+        cmd = ["stdbuf", "-o0", "-e0", "dpdk-testpmd",
+               *bl.eal_args(["-l", "0,1"], mem, f"{TAG}-testpmd", SOCK_A, SOCK_B, "client"),
+               "-i", "--forward-mode=io", "--record-core-cycles",
                "--record-burst-stats", "--nb-cores=1", "--rxq=1", "--txq=1",
                "--total-num-mbufs=16384"]
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=self.lf,
@@ -387,8 +312,7 @@ class TestpmdDut:
             except (BrokenPipeError, subprocess.TimeoutExpired, OSError):
                 pass
         stop_proc(self.proc)
-        if getattr(self, "lf", None) and not self.lf.closed:
-            self.lf.close()
+        bl.close_log(self)
 
     def save(self, path):
         pass
@@ -440,8 +364,7 @@ class OvsAdapter:
         try:
             self.dut.stop()
         finally:
-            if not self.lf.closed:
-                self.lf.close()
+            bl.close_log(self)
 
     def save(self, path):
         if self.st is not None:
@@ -467,11 +390,7 @@ def make_dut(name, pt, workdir, tag, scenario):
 def renice(pids, nice):
     """Set every thread of these processes to `nice` (the DUT's, the generator's)."""
     for pid in pids:
-        try:
-            tids = os.listdir(f"/proc/{pid}/task")
-        except OSError:
-            continue
-        for t in tids:
+        for t in cpu.threads_of(pid):
             try:
                 os.setpriority(os.PRIO_PROCESS, int(t), nice)
             except OSError:
@@ -480,13 +399,17 @@ def renice(pids, nice):
 
 def run_trial(out, pt, dut_name, tag, warmup_state, nice=0):
     """Run the generator against one DUT once. pt: the point (pods, namespaces, apps, policies,
-    allowed, flows, size (0 = IMIX), new, rate, seconds, prime, warmup).
+    allowed, flows, size (0 = IMIX), new, rate, seconds, prime, warmup, proto, ipv6, bidir,
+    huge).
 
-    The generator sends for prime + seconds. The first `prime` seconds let the DUT learn the
-    flows (podwall's and OVS's conntrack entries, OVS's megaflows); then the DUT's counters
-    are reset and the measured window starts: the DUT's cycles per packet, the CPU window
-    and the steady rx rate (from the generator's per-second lines) cover only it. The
-    generator's own loss and latency cover the whole run, learning included.
+    The first `prime` seconds of traffic let the DUT learn the flows (podwall's and OVS's
+    conntrack entries, OVS's megaflows); then the DUT's counters are reset and the measured
+    window of `seconds` starts: the DUT's cycles per packet and the CPU window cover only it.
+    A podwall-bench with --learn resets its own counters at the same moment, so its rates,
+    loss, refusals and latency cover only the window too, and its learning phase's totals are
+    recorded beside them (learn_sent, learn_received, learn_refused, learn_lost). An older one
+    sends for prime + seconds: the rates then come from its per-second lines inside the
+    window, and its loss and latency cover the whole run (learn_mode "harness").
 
     warmup_state: {dut_name: seconds}, kept across trials: the generator's warm-up (after
     link-up, before sending) grows when a DUT took longer to get ready than the prime allows.
@@ -497,15 +420,14 @@ def run_trial(out, pt, dut_name, tag, warmup_state, nice=0):
     p = dict(pt)
     p["warmup"] = max(pt["warmup"], warmup_state.get(dut_name, 0))
     prime = p.get("prime", 0)
-    bp = dict(p, seconds=p["seconds"] + prime)
+    learns = bool(prime) and generator_learns()
     attempt = 0
     while True:
         attempt += 1
         cleanup_socks(workdir)
         bench, dut = None, None
         try:
-            bench = Bench(dict(bp, warmup=p["warmup"]), workdir, tag,
-                          dut_name in ("policy", "ovs"))
+            bench = Bench(p, workdir, tag, dut_name in ("policy", "ovs"), learns)
             dut = make_dut(dut_name, p, workdir, tag, scen)
             dut.start()
             t_ready = time.monotonic() - bench.t_start
@@ -523,13 +445,12 @@ def run_trial(out, pt, dut_name, tag, warmup_state, nice=0):
             our_match = tuple(dut.match) + (os.path.abspath(out),)
             if nice:
                 renice(cpu.ours(os.getpid(), our_match), nice)
-            if not bench.wait_lines(max(1, int(round(prime))) if prime else 0,
-                                    p["warmup"] + t_ready + prime + 60):
+            if not bench.wait_lines(bl.learn_lines(prime), p["warmup"] + t_ready + prime + 60):
                 raise RuntimeError(f"the generator never sent, see {bench.logpath}")
             dut.reset()
             a = cpu.snapshot()
             l0 = len(bench.lines())
-            if not bench.wait_json(bp["seconds"] + 60):
+            if not bench.wait_json(p["seconds"] + prime + 60):
                 raise RuntimeError(f"no result from the generator, see {bench.logpath}")
             b = cpu.snapshot()
             dres = dut.read()
@@ -553,21 +474,7 @@ def run_trial(out, pt, dut_name, tag, warmup_state, nice=0):
         res["prime_s"] = prime
         res["cpu"] = win
         res["quiet"] = cpu.is_quiet(win)
-        # The whole run's rates are the generator's JSON; the figures are the measured window.
-        for k in ("rx_mpps", "tx_mpps", "rx_gbps", "tx_gbps"):
-            res[k + "_run"] = res.get(k)
-        if steady:
-            rx = sum(x[2] for x in steady) / len(steady)
-            tx = sum(x[1] for x in steady) / len(steady)
-            if res.get("rx_mpps_run"):
-                res["rx_gbps"] = res["rx_gbps_run"] * rx / res["rx_mpps_run"]
-            if res.get("tx_mpps_run"):
-                res["tx_gbps"] = res["tx_gbps_run"] * tx / res["tx_mpps_run"]
-            res["rx_mpps"], res["tx_mpps"] = rx, tx
-            res["steady_seconds"] = len(steady)
-        # Loss the RFC 2544 way: every allowed packet offered and not received, including
-        # those the DUT refused at its input (tx-fail at the generator: memif ring full).
-        res["offered_lost"] = res["allowed_lost"] + res.get("tx_fail", 0)
+        bl.measured_window(res, steady, prime, learns)
         if t_ready + 2 > p["warmup"] + prime:
             warmup_state[dut_name] = max(warmup_state.get(dut_name, 0), int(t_ready) + 2)
         return res

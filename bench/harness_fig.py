@@ -5,9 +5,8 @@ per figure, each rendered to PNG (pngcairo, else png) and SVG. The scripts set n
 import os
 import subprocess
 
-DUT_ORDER = ("policy", "allow", "testpmd", "ovs")
-DUT_NAMES = {"policy": "podwall policy+ct", "allow": "podwall allow-all",
-             "testpmd": "testpmd io (ceiling)", "ovs": "OVS-DPDK + ct"}
+from benchlib import DUT_NAMES, DUT_ORDER, uniq
+
 COLORS = {"policy": "#d62728", "allow": "#ff7f0e", "testpmd": "#2ca02c", "ovs": "#1f77b4"}
 W, H = 1000, 400
 
@@ -50,6 +49,39 @@ def _yscale(rows, key):
     if v and min(v) > 0 and max(v) / min(v) > 20:
         return "set logscale y\nset yrange [*:*]\n"
     return "unset logscale y\nset yrange [0:*]\n"
+
+
+def _plot(parts):
+    """A gnuplot plot command of several parts, one a line."""
+    return "plot " + ", \\\n     ".join(parts) + "\n"
+
+
+def _categories(labels, n):
+    """A categorical x axis for clusters of n bars: (bar width, its gnuplot lines)."""
+    bw = 0.8 / max(n, 1)
+    return bw, (f"set boxwidth {bw:.3f}\nset xrange [-0.6:{len(labels) - 0.4}]\n"
+                "set xtics (" + ", ".join(f"{_q(c)} {i}" for i, c in enumerate(labels)) + ")\n")
+
+
+def _bars(dat, n, bw, col, err, colour, title):
+    """Clustered bars: for data block i of n, a bar of column col placed i-th in its cluster,
+    coloured colour(i) and titled title(i) (gnuplot expressions), and its whisker (columns
+    err, "low:high"), black and untitled."""
+    parts = []
+    for i in range(n):
+        x = f"($1+{(i - (n - 1) / 2) * bw:.3f})"
+        parts.append(f"'{dat}' index {i} using {x}:{col} with boxes lc rgb {colour(i)} "
+                     f"title {title(i)}")
+        parts.append(f"'{dat}' index {i} using {x}:{col}:{err} with yerrorbars "
+                     f"lc rgb 'black' pt 7 ps 0 notitle")
+    return parts
+
+
+def _blocks(dat, series, specs):
+    """Plot parts over the data file's blocks: for block i (series[i]), one part per
+    (using, style, title) in specs, titled "title (series)"."""
+    return [f"'{dat}' index {i} using {u} with {w} title '{t} ({name})'"
+            for i, name in enumerate(series) for u, w, t in specs]
 
 
 def _render(figs, name, script):
@@ -104,7 +136,7 @@ def _lines(rows, duts, figs, name, xlabel, title, logx, refs):
             if v is not None:
                 parts.append(f"{v:.6g} with lines dt 2 lw 1.5 lc rgb {_q(COLORS[d])} "
                              f"title {_q(DUT_NAMES[d] + ' (standard point)')}")
-        s += "plot " + ", \\\n     ".join(parts) + "\n"
+        s += _plot(parts)
     s += "unset multiplot\n"
     return _render(figs, name, s)
 
@@ -126,23 +158,16 @@ def _groups(rows, duts, figs, name, cats, xlabel, title, cols, ylabels):
                     vals += [_v(r.get(k)), _v(r.get(k + "_min")), _v(r.get(k + "_max"))]
                 f.write(f"{ci} {_q(c)} " + " ".join(vals) + "\n")
             f.write("\n\n")
-    bw = 0.8 / max(n, 1)
     s = COMMON + _titles(duts)
     s += f"set multiplot layout 1,{len(cols)} title {_q(title)} font ',11'\n"
-    s += f"set xlabel {_q(xlabel)}\nset boxwidth {bw:.3f}\nset xrange [-0.6:{len(cats) - 0.4}]\n"
-    s += "set xtics (" + ", ".join(f"{_q('' if c == 'std' else c)} {i}"
-                                   for i, c in enumerate(cats)) + ")\n"
+    s += f"set xlabel {_q(xlabel)}\n"
+    bw, axis = _categories(["" if c == "std" else c for c in cats], n)
+    s += axis
     for ki, (k, ylab) in enumerate(zip(cols, ylabels)):
         c0 = 3 + 3 * ki
         s += f"set ylabel {_q(ylab)}\n" + _yscale(rows, k)
-        parts = []
-        for i in range(n):
-            off = (i - (n - 1) / 2) * bw
-            parts.append(f"'{name}.dat' index {i} using ($1+{off:.3f}):{c0} with boxes "
-                         f"lc rgb C[{i + 1}] title T[{i + 1}]")
-            parts.append(f"'{name}.dat' index {i} using ($1+{off:.3f}):{c0}:{c0 + 1}:{c0 + 2}"
-                         f" with yerrorbars lc rgb 'black' pt 7 ps 0 notitle")
-        s += "plot " + ", \\\n     ".join(parts) + "\n"
+        s += _plot(_bars(f"{name}.dat", n, bw, c0, f"{c0 + 1}:{c0 + 2}",
+                         lambda i: f"C[{i + 1}]", lambda i: f"T[{i + 1}]"))
     s += "unset multiplot\n"
     return _render(figs, name, s)
 
@@ -172,38 +197,23 @@ def _build(rows, figs):
         "(pods; policies = pods / 10)' font ',11'\n"
     s += "set logscale xy\nset xlabel 'pods'\nset format x '%.0s%c'\nset xrange [500:200000]\n"
     s += "set key top left\nset ylabel 'build time, ms (median, min-max)'\n"
-    parts = []
-    for i, case in enumerate(series):
-        parts.append(f"'build.dat' index {i} using 1:2:3:4 with yerrorlines lw 2 pt 7 "
-                     f"title 'podwall identity compile + ACL ({case})'")
-        parts.append(f"'build.dat' index {i} using 1:5 with linespoints dt 2 lw 2 pt 5 "
-                     f"title 'naive per-IP ACL build ({case})'")
-    s += "plot " + ", \\\n     ".join(parts) + "\n"
+    s += _plot(_blocks("build.dat", series, (
+        ("1:2:3:4", "yerrorlines lw 2 pt 7", "podwall identity compile + ACL"),
+        ("1:5", "linespoints dt 2 lw 2 pt 5", "naive per-IP ACL build"))))
     s += "set ylabel 'MB'\n"
-    parts = []
-    for i, case in enumerate(series):
-        parts.append(f"'build.dat' index {i} using 1:($6 > 0 ? $6 : 1/0) with linespoints "
-                     f"lw 2 pt 7 title 'build peak RSS ({case})'")
-        parts.append(f"'build.dat' index {i} using 1:7 with linespoints lw 2 pt 9 "
-                     f"title 'snapshot: ACL + address maps ({case})'")
-        parts.append(f"'build.dat' index {i} using 1:8 with linespoints dt 2 lw 2 pt 5 "
-                     f"title 'naive ACL ({case})'")
-    s += "plot " + ", \\\n     ".join(parts) + "\nunset multiplot\n"
+    parts = _blocks("build.dat", series, (
+        ("1:($6 > 0 ? $6 : 1/0)", "linespoints lw 2 pt 7", "build peak RSS"),
+        ("1:7", "linespoints lw 2 pt 9", "snapshot: ACL + address maps"),
+        ("1:8", "linespoints dt 2 lw 2 pt 5", "naive ACL")))
+    s += _plot(parts) + "unset multiplot\n"
     return _render(figs, "build", s)
 
 
 def _propagation(rows, figs):
     if not rows:
         return []
-    sizes = []
-    for r in rows:
-        k = f"{r['pods']}/{r['policies']}"
-        if k not in sizes:
-            sizes.append(k)
-    cases = []
-    for r in rows:
-        if r["case"] not in cases:
-            cases.append(r["case"])
+    sizes = uniq(f"{r['pods']}/{r['policies']}" for r in rows)
+    cases = uniq(r["case"] for r in rows)
     with open(os.path.join(figs, "propagation.dat"), "w") as f:
         for c in cases:
             f.write(f"# {c}: pos p50 p99 max\n")
@@ -213,23 +223,15 @@ def _propagation(rows, figs):
                 if r:
                     f.write(f"{i} {_v(r['p50_ms'])} {_v(r['p99_ms'])} {_v(r['max_ms'])}\n")
             f.write("\n\n")
-    n = len(cases)
-    bw = 0.8 / max(n, 1)
     s = COMMON + "set title 'Propagation: API event to live snapshot (bar p50, whisker " \
         "p99)' font ',11'\n"
-    s += f"set boxwidth {bw:.3f}\nset xrange [-0.6:{len(sizes) - 0.4}]\n"
-    s += "set xtics (" + ", ".join(f"{_q(k)} {i}" for i, k in enumerate(sizes)) + ")\n"
+    bw, axis = _categories(sizes, len(cases))
+    s += axis
     s += "set xlabel 'pods / policies'\nset ylabel 'ms'\nset yrange [0:*]\n"
     s += "set arrow from graph 0, first 100 to graph 1, first 100 nohead dt 2 lc rgb 'red'\n"
     colors = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b"]
-    parts = []
-    for i, c in enumerate(cases):
-        off = (i - (n - 1) / 2) * bw
-        parts.append(f"'propagation.dat' index {i} using ($1+{off:.3f}):2 with boxes "
-                     f"lc rgb {_q(colors[i % len(colors)])} title {_q(c)}")
-        parts.append(f"'propagation.dat' index {i} using ($1+{off:.3f}):2:2:3 with "
-                     f"yerrorbars lc rgb 'black' pt 7 ps 0 notitle")
-    s += "plot " + ", \\\n     ".join(parts) + "\n"
+    s += _plot(_bars("propagation.dat", len(cases), bw, 2, "2:3",
+                     lambda i: _q(colors[i % len(colors)]), lambda i: _q(cases[i])))
     return _render(figs, "propagation", s)
 
 
@@ -263,10 +265,7 @@ def render_all(res, tables, figs):
     rows = tables["size"]
     if rows:
         d = [x for x in DUT_ORDER if any(r["dut"] == x for r in rows)]
-        cats = []
-        for r in rows:
-            if r["x"] not in cats:
-                cats.append(r["x"])
+        cats = uniq(r["x"] for r in rows)
         made += _groups(rows, d, figs, "size", cats, "frame size (bytes)",
                         f"Versus frame size: {std['pods']} pods / {std['policies']} policies, "
                         f"{std['flows']} flows", ["tx_mpps", "dut_cycles_per_packet"],
@@ -276,10 +275,7 @@ def render_all(res, tables, figs):
         zrows = [{"dut": r["dut"], "x": r["level"], "tx_mpps": r["mpps"],
                   "tx_mpps_min": r["mpps_min"], "tx_mpps_max": r["mpps_max"],
                   "dut_cycles_per_packet": r["cycles_per_packet"]} for r in zl]
-        cats = []
-        for r in zl:
-            if r["level"] not in cats:
-                cats.append(r["level"])
+        cats = uniq(r["level"] for r in zl)
         made += _groups(zrows, [x for x in DUT_ORDER if any(r["dut"] == x for r in zl)], figs,
                         "zeroloss", cats, "", f"Throughput at a loss tolerance (RFC 2544 "
                         f"search on the offered rate): {ptxt}",

@@ -26,13 +26,14 @@ import subprocess
 import sys
 import time
 
+import benchlib as bl
 import harness_cpu as cpu
 import harness_dut as hd
 import harness_report as rep
 
 SECTIONS = ("comparison", "policies", "flows", "size", "zeroloss", "build", "propagation")
-POLICY_BENCH = os.path.join(hd.BUILD, "bench", "podwall-policy-bench")
-PROPAGATION = os.path.join(hd.ROOT, "bench", "propagation_bench.py")
+POLICY_BENCH = os.path.join(bl.BUILD, "bench", "podwall-policy-bench")
+PROPAGATION = os.path.join(bl.ROOT, "bench", "propagation_bench.py")
 
 
 def parse_list(s, conv=int):
@@ -65,13 +66,12 @@ def add_args(ap):
                     "longer than podwall")
     ap.add_argument("--warmup", type=float, default=2,
                     help="generator's wait after link-up; grows per DUT when it needs longer")
-    ap.add_argument("--pods", type=int, help="standard point (10000; quick 1000)")
-    ap.add_argument("--namespaces", type=int)
-    ap.add_argument("--apps", type=int)
-    ap.add_argument("--policies", type=int, help="standard point (1000; quick 100)")
-    ap.add_argument("--allowed", type=int, default=80)
+    bl.add_scenario_args(ap, defaults={"allowed": 80},
+                         helps={"pods": "standard point (10000; quick 1000)",
+                                "policies": "standard point (1000; quick 100)"})
     ap.add_argument("--flows", type=int, help="standard point (1048576; quick 16384)")
     ap.add_argument("--size", default="64")
+    bl.add_shape_args(ap)
     ap.add_argument("--policies-sweep", help="(10,100,1000,4000; quick 10,1000)")
     ap.add_argument("--flows-sweep", help="(1024,16384,131072,1048576; quick 1024,131072)")
     ap.add_argument("--sizes", help="(64,128,256,512,1024,1518,imix; quick 64,imix)")
@@ -84,13 +84,7 @@ def add_args(ap):
                     help="stop when the bracket is narrower than this share of the start "
                     "rate (0.02; quick 0.2)")
     ap.add_argument("--zl-reps", type=int, help="independent searches per DUT (2; quick 1)")
-    ap.add_argument("--quiet-threshold", type=float, default=0.3,
-                    help="before a trial, wait until others use less than this many CPUs")
-    ap.add_argument("--quiet-wait", type=float, default=30,
-                    help="... at most this many seconds (then run anyway, flagged)")
-    ap.add_argument("--retry-contended", type=int, default=1,
-                    help="run a trial again (keeping both) when the generator or the DUT "
-                    "did not own its CPU")
+    bl.add_quiet_args(ap)
     ap.add_argument("--huge", action="store_true",
                     help="the generator, podwall and testpmd on hugepages (needs about 1 GB of "
                     "free 2 MB pages; OVS stays --no-huge); default: --no-huge everywhere")
@@ -131,6 +125,9 @@ def settings(a):
             "new": False,
             "rate": 0,
             "huge": a.huge,
+            "proto": a.proto,
+            "ipv6": a.ipv6,
+            "bidir": a.bidir,
         },
         "policies_sweep": parse_list(pick(a.policies_sweep, "10,100,1000,4000", "10,1000")),
         "flows_sweep": parse_list(pick(a.flows_sweep, "1024,16384,131072,1048576",
@@ -175,11 +172,20 @@ def machine():
         "os": sh(". /etc/os-release && echo $PRETTY_NAME"),
         "dpdk": sh("pkg-config --modversion libdpdk"),
         "ovs": sh("ovs-vswitchd --version | head -1"),
-        "git": sh(f"git -C {hd.ROOT} describe --always --dirty"),
+        "git": sh(f"git -C {bl.ROOT} describe --always --dirty"),
         "tsc_hz": None,
         "hugepages": "off (--no-huge everywhere)",
     }
     return m
+
+
+def offered_mpps(r):
+    """The rate the generator offered: what it sent plus what the DUT refused (tx-fail), at
+    the sent packets' measured rate."""
+    sent = r.get("tx_packets") or 0
+    if not sent:
+        return r["tx_mpps"]
+    return r["tx_mpps"] * (sent + r.get("tx_fail", 0)) / sent
 
 
 class Matrix:
@@ -196,6 +202,12 @@ class Matrix:
         if s["std"].get("huge"):
             self.res["machine"]["hugepages"] = ("2 MB hugepages for the generator, podwall "
                                                 "and testpmd (OVS --no-huge)")
+        # The standard point's traffic axes, and whether the generator keeps the learning
+        # phase out of its own figures (podwall-bench --learn) or the harness slices it off.
+        std = s["std"]
+        self.res["traffic"] = {"proto": std["proto"], "ipv6_pct": std["ipv6"],
+                               "bidir": std["bidir"], "huge": std["huge"],
+                               "learn": "generator" if hd.generator_learns() else "harness"}
         prev = os.path.join(self.out, "results.json")
         if s.get("append") and os.path.exists(prev):
             with open(prev) as f:
@@ -284,16 +296,30 @@ class Matrix:
 
     # --- RFC 2544 zero-loss throughput ----------------------------------------------------
 
-    def zl_pass(self, r, rate, loss_pct):
+    @staticmethod
+    def zl_pass(r, rate, loss_pct):
+        """The verdict of one zero-loss trial: (passed, why). Loss is offered_lost (allowed
+        packets lost plus packets refused at the DUT's input, replies included) against the
+        allowed packets offered, both over the measured seconds only when the generator ran
+        its own learning phase (learn_mode "generator"; the learning phase's figures are
+        recorded beside them, not judged), over the whole run with an older generator. A
+        denied packet that arrived fails the trial whenever it arrived: the generator's exit
+        status 2 says so for the learning phase too."""
         if "error" in r:
             return False, "error"
-        if r["rx_denied"] > 0:
+        if r["rx_denied"] + r.get("reply_rx_denied", 0) > 0:
             return False, "denied packets arrived"
-        if r["tx_mpps"] < 0.98 * rate:
-            return False, f"generator sent {r['tx_mpps']:.3f} of {rate:.3f} Mpps"
-        tol = loss_pct / 100.0 * max(r["tx_allowed"], 1)
+        if r.get("learn_denied_arrived") or r.get("bench_exit") == 2:
+            return False, "denied packets arrived (learning phase)"
+        tol = loss_pct / 100.0 * max(r.get("offered_allowed", r["tx_allowed"]), 1)
         if r["offered_lost"] > tol:
-            return False, f"lost {r['offered_lost']:.0f}"
+            refused = r.get("tx_fail", 0) + r.get("reply_tx_fail", 0)
+            return False, f"lost {r['offered_lost']:.0f} ({refused:.0f} refused)"
+        # The DUT took everything offered: was the asked rate offered? Refused packets were
+        # offered (the DUT's doing); slots the generator skipped because it was late were not.
+        offered = offered_mpps(r)
+        if offered < 0.98 * rate:
+            return False, f"generator offered {offered:.3f} of {rate:.3f} Mpps"
         return True, "0 loss" if r["offered_lost"] == 0 else f"lost {r['offered_lost']:.0f}"
 
     def zeroloss(self, duts):
@@ -325,7 +351,14 @@ class Matrix:
                     if not ok and r.get("quiet") is False and "error" not in r:
                         why += " (contended)"
                     st["steps"].append({"rate": rate, "pass": ok, "why": why,
-                                        "tag": r.get("tag")})
+                                        "tag": r.get("tag"),
+                                        "offered_mpps": None if "error" in r else
+                                        offered_mpps(r),
+                                        "first_refused_s": r.get("first_refused_s"),
+                                        "late_slots": r.get("late_slots"),
+                                        "learn_mode": r.get("learn_mode"),
+                                        "learn_lost": r.get("learn_lost"),
+                                        "learn_refused": r.get("learn_refused")})
                     hd.log(f"  loss <= {loss}% {d}: {rate:.3f} Mpps "
                            f"{'pass' if ok else 'FAIL'} ({why})")
                     if ok:
@@ -348,6 +381,9 @@ class Matrix:
                     "start": st["start"],
                     "limited_by_start": bool(st["best"] and st["best"] >= st["start"]),
                     "cycles_per_packet": bt.get("dut_cycles_per_packet"),
+                    "learn_mode": rep.uniform(x.get("learn_mode") for x in st["steps"]),
+                    "learn_lost": bt.get("learn_lost"),
+                    "learn_refused": bt.get("learn_refused"),
                     "steps": st["steps"]})
                 self.save()
 
@@ -403,7 +439,7 @@ class Matrix:
                 cpu.wait_quiet(s["quiet_threshold"], s["quiet_wait"], hd.log)
                 with open(os.path.join(self.out, f"propagation-{pods}.log"), "w") as lf:
                     p = subprocess.run(cmd, stdout=lf, stderr=subprocess.STDOUT,
-                                       timeout=3600, cwd=hd.ROOT)
+                                       timeout=3600, cwd=bl.ROOT)
                 if p.returncode != 0:
                     self.res["skipped"][f"propagation {spec}"] = \
                         f"propagation_bench.py failed ({p.returncode})"

@@ -14,10 +14,8 @@ import subprocess
 
 import harness_cpu as cpu
 import harness_fig as fig
+from benchlib import DUT_ORDER, LEARN_KEYS, uniq
 
-DUT_ORDER = ("policy", "allow", "testpmd", "ovs")
-DUT_NAMES = {"policy": "podwall policy+ct", "allow": "podwall allow-all",
-             "testpmd": "testpmd io (ceiling)", "ovs": "OVS-DPDK + ct"}
 TARGETS = {"policy/testpmd cycles": 1.25, "policy/ovs cycles": 0.5,
            "policy/testpmd zero-loss": 0.8}
 
@@ -60,11 +58,7 @@ def sel(res, section, dut, x=None):
 
 
 def xs_of(res, section):
-    seen = []
-    for t in res["trials"]:
-        if t.get("section") == section and t.get("x") not in seen:
-            seen.append(t.get("x"))
-    return seen
+    return uniq(t.get("x") for t in res["trials"] if t.get("section") == section)
 
 
 def duts_of(res, section=None):
@@ -100,11 +94,7 @@ def paired(res, section, num_d, den_d, key, x=None):
 
 
 def zl_levels(res):
-    out = []
-    for z in res.get("zeroloss", []):
-        if z.get("loss_pct", 0.0) not in out:
-            out.append(z.get("loss_pct", 0.0))
-    return sorted(out)
+    return sorted(uniq(z.get("loss_pct", 0.0) for z in res.get("zeroloss", [])))
 
 
 def zl_name(loss):
@@ -120,7 +110,19 @@ def zl_stats(res, d, loss=0.0):
         return None
     return {"mpps": (statistics.median(v), min(v), max(v)), "n": len(v),
             "cycles": (statistics.median(c), min(c), max(c)) if c else None,
-            "limited": lim}
+            "limited": lim, "scope": loss_scope(zs)}
+
+
+def uniform(xs):
+    """The one value every x has, "mixed" if they differ, None if there are none."""
+    xs = uniq(xs)
+    return xs[0] if len(xs) == 1 else "mixed" if xs else None
+
+
+def loss_scope(zs):
+    """What the zero-loss verdicts counted: "measured" (the generator kept its learning phase
+    apart: podwall-bench --learn) or "run" (learning included: an older generator)."""
+    return "measured" if zs and all(z.get("learn_mode") == "generator" for z in zs) else "run"
 
 
 def ratios(res):
@@ -201,6 +203,21 @@ def trial_rows(res):
                      "c2c_after_ns": (t.get("c2c_ns") or [None, None])[1],
                      "podwall_mtime": t.get("podwall_mtime"),
                      "quiet": t.get("quiet"), "error": t.get("error")})
+        # Added later, at the end so that the columns above keep their places: the traffic
+        # axes, the refusals, and the learning phase (learn_mode "generator": its figures are
+        # apart from the row's; "harness": an older generator, loss covers learning too).
+        rows[-1].update({"proto": p.get("proto", "udp"), "ipv6_pct": p.get("ipv6", 0),
+                         "bidir": p.get("bidir", False), "huge": p.get("huge", False),
+                         "tx_fail": t.get("tx_fail"),
+                         "refused_allowed": t.get("refused_allowed"),
+                         "refused_denied": t.get("refused_denied"),
+                         "first_refused_s": t.get("first_refused_s"),
+                         "late_slots": t.get("late_slots"),
+                         "offered_allowed": t.get("offered_allowed"),
+                         "reply_rx_mpps": t.get("reply_rx_mpps"),
+                         "learn_mode": t.get("learn_mode"), "learn_s": t.get("prime_s"),
+                         **{"learn_" + k: t.get("learn_" + k)
+                            for k in (*LEARN_KEYS, "denied_arrived")}})
     return rows
 
 
@@ -259,7 +276,7 @@ def zeroloss_rows(res):
                          "mpps": z["mpps"][0], "mpps_min": z["mpps"][1],
                          "mpps_max": z["mpps"][2],
                          "cycles_per_packet": z["cycles"][0] if z["cycles"] else None,
-                         "limited_by_generator": z["limited"]})
+                         "limited_by_generator": z["limited"], "loss_scope": z["scope"]})
     return rows
 
 

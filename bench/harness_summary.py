@@ -2,14 +2,36 @@
 """summary.md of a matrix run: the tables and ratios to paste into bench/README.md."""
 import os
 
+import benchlib as bl
 import harness_report as R
+
+
+def traffic_text(std):
+    """The standard point's traffic: protocol, address family, one way or with replies (older
+    results.json files, from before these axes, are UDP over IPv4, one way)."""
+    proto = {"udp": "UDP", "tcp": "TCP",
+             "mix": "UDP and TCP (half the flows each)"}[std.get("proto") or "udp"]
+    v6 = std.get("ipv6") or 0
+    fam = " over IPv4" if not v6 else " over IPv6" if v6 >= 100 else \
+        f", {v6}% of the flows over IPv6"
+    way = ("replies to every allowed packet (the Mpps count requests only)"
+           if std.get("bidir") else "one way")
+    return f"{proto}{fam}, {way}"
 
 
 def _std_text(std):
     size = "IMIX" if std["size"] == 0 else f"{std['size']}-byte frames"
     return (f"{std['pods']:,} pods / {std['namespaces']} namespaces / {std['apps']} apps / "
             f"{std['policies']:,} policies, {std['flows']:,} concurrent flows "
-            f"({std['allowed']}% allowed by policy), {size}, UDP, one worker")
+            f"({std['allowed']}% allowed by policy), {size}, {traffic_text(std)}, "
+            f"{'hugepages' if std.get('huge') else 'no hugepages'}, one worker")
+
+
+def _table(L, intro, header, align):
+    """Append a table's introduction, a blank line, its header and the separator line:
+    align, one letter a column: l (---) or r (---:)."""
+    L += [intro, "", header,
+          "| " + " | ".join("---:" if a == "r" else "---" for a in align) + " |"]
 
 
 def _quiet(rows, d):
@@ -58,14 +80,12 @@ def markdown(res, tables, made):
 
     comp = tables["comparison"]
     if comp:
-        L.append(f"**Standard point**: {_std_text(std)}; unlimited offer (`--rate 0`), "
-                 f"{s['reps']} repetitions x {s['seconds']} s, DUTs interleaved.")
-        L.append("")
-        L.append("| DUT | Mpps in | Mpps out (allowed) | DUT cycles/packet | mean burst | "
-                 "allowed loss % | p50 / p99 latency us | quiet |")
-        L.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        _table(L, f"**Standard point**: {_std_text(std)}; unlimited offer (`--rate 0`), "
+               f"{s['reps']} repetitions x {s['seconds']} s, DUTs interleaved.",
+               "| DUT | Mpps in | Mpps out (allowed) | DUT cycles/packet | mean burst | "
+               "allowed loss % | p50 / p99 latency us | quiet |", "lrrrrrrr")
         for r in comp:
-            L.append(f"| {R.DUT_NAMES[r['dut']]} | "
+            L.append(f"| {bl.DUT_NAMES[r['dut']]} | "
                      f"{R.mmm((r['tx_mpps'], r['tx_mpps_min'], r['tx_mpps_max']), 2)} | "
                      f"{R.mmm((r['rx_mpps'], r['rx_mpps_min'], r['rx_mpps_max']), 2)} | "
                      f"{R.mmm((r['dut_cycles_per_packet'], r['dut_cycles_per_packet_min'], r['dut_cycles_per_packet_max']))} | "
@@ -77,28 +97,27 @@ def markdown(res, tables, made):
     if zl:
         tl = s["zl_loss_pct"] if isinstance(s["zl_loss_pct"], list) else [s["zl_loss_pct"]]
         tols = ", ".join(f"{x:g}%" for x in tl)
-        L.append(f"**Zero-loss throughput** (RFC 2544 style, standard point): binary search on "
-                 f"the offered rate (`--rate`), {s['zl_seconds']} s trials after "
-                 f"{std.get('prime', 0)} s of learning, loss tolerance {tols} of the allowed "
-                 f"packets offered (lost anywhere or refused at the DUT's input, learning "
-                 f"included), resolution {s['zl_resolution'] * 100:.0f}% of the start rate "
-                 f"(the DUT's unlimited rate), {s['zl_reps']} search(es) per DUT and tolerance.")
-        L.append("")
-        L.append("| DUT | tolerance | Mpps offered | cycles/packet at that rate | searches |")
-        L.append("| --- | --- | ---: | ---: | ---: |")
+        scope = ("the measured seconds only: the generator's learning phase, reset before "
+                 "them, is in trials.csv (learn_*)"
+                 if all(r["loss_scope"] == "measured" for r in zl) else "learning included")
+        _table(L, f"**Zero-loss throughput** (RFC 2544 style, standard point): binary search "
+               f"on the offered rate (`--rate`), {s['zl_seconds']} s trials after "
+               f"{std.get('prime', 0)} s of learning, loss tolerance {tols} of the allowed "
+               f"packets offered (lost anywhere or refused at the DUT's input; {scope}), "
+               f"resolution {s['zl_resolution'] * 100:.0f}% of the start rate "
+               f"(the DUT's unlimited rate), {s['zl_reps']} search(es) per DUT and tolerance.",
+               "| DUT | tolerance | Mpps offered | cycles/packet at that rate | searches |",
+               "llrrr")
         for r in zl:
             lim = " (kept up with the unlimited offer)" if r["limited_by_generator"] else ""
-            L.append(f"| {R.DUT_NAMES[r['dut']]} | {r['level']} | "
+            L.append(f"| {bl.DUT_NAMES[r['dut']]} | {r['level']} | "
                      f"{R.mmm((r['mpps'], r['mpps_min'], r['mpps_max']), 2)}{lim} | "
                      f"{R.num(r['cycles_per_packet'])} | {r['n']} |")
         L.append("")
     rt = R.ratios(res)
     if rt:
-        L.append("**Ratios** (median of each DUT's median; [min-max] over the repetitions "
-                 "paired A/B within one round):")
-        L.append("")
-        L.append("| ratio | value | target | |")
-        L.append("| --- | ---: | ---: | --- |")
+        _table(L, "**Ratios** (median of each DUT's median; [min-max] over the repetitions "
+               "paired A/B within one round):", "| ratio | value | target | |", "lrrl")
         tgt = {"policy/testpmd cycles": (1.25, True), "policy/ovs cycles": (0.5, True),
                "policy/testpmd zero-loss": (0.8, False)}
         for k, v in rt.items():
@@ -111,16 +130,12 @@ def markdown(res, tables, made):
         rows = tables[sec]
         if not rows:
             continue
-        duts = [d for d in R.DUT_ORDER if any(r["dut"] == d for r in rows)]
-        xs = []
-        for r in rows:
-            if r["x"] not in xs:
-                xs.append(r["x"])
-        L.append(f"**{title}** (Mpps into the DUT / its cycles per packet, medians; others at the "
-                 f"standard point; {s['sweep_reps']} repetition(s)):")
-        L.append("")
-        L.append(f"| {sec} | " + " | ".join(R.DUT_NAMES[d] for d in duts) + " |")
-        L.append("| --- |" + " ---: |" * len(duts))
+        duts = [d for d in bl.DUT_ORDER if any(r["dut"] == d for r in rows)]
+        xs = bl.uniq(r["x"] for r in rows)
+        _table(L, f"**{title}** (Mpps into the DUT / its cycles per packet, medians; others at "
+               f"the standard point; {s['sweep_reps']} repetition(s)):",
+               f"| {sec} | " + " | ".join(bl.DUT_NAMES[d] for d in duts) + " |",
+               "l" + "r" * len(duts))
         for x in xs:
             cells = []
             for d in duts:
@@ -135,13 +150,11 @@ def markdown(res, tables, made):
 
     b = tables["build"]
     if b:
-        L.append("**Build time and memory versus cluster size** (`podwall-policy-bench`; "
-                 "identity compile versus naive per-IP compile):")
-        L.append("")
-        L.append("| pods / policies | case | podwall build ms (min-max) | ACL rules v4+v6 | "
-                 "snapshot MB | build peak MB | naive rules | naive build ms | naive / "
-                 "podwall build | naive / podwall rules |")
-        L.append("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        _table(L, "**Build time and memory versus cluster size** (`podwall-policy-bench`; "
+               "identity compile versus naive per-IP compile):",
+               "| pods / policies | case | podwall build ms (min-max) | ACL rules v4+v6 | "
+               "snapshot MB | build peak MB | naive rules | naive build ms | naive / "
+               "podwall build | naive / podwall rules |", "llrrrrrrrr")
         for r in b:
             snap = (r.get("acl_mb") or 0) + (r.get("hash_mb") or 0)
             L.append(f"| {r['pods']:,} / {r['policies']:,} | {r['case']} | "
@@ -154,12 +167,9 @@ def markdown(res, tables, made):
         L.append("")
     p = tables["propagation"]
     if p:
-        L.append("**Propagation latency** (`propagation_bench.py`, API event to live "
-                 "snapshot):")
-        L.append("")
-        L.append("| pods / policies | case | samples | p50 ms | p99 ms | max ms | "
-                 "build p50 ms |")
-        L.append("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
+        _table(L, "**Propagation latency** (`propagation_bench.py`, API event to live "
+               "snapshot):", "| pods / policies | case | samples | p50 ms | p99 ms | max ms | "
+               "build p50 ms |", "llrrrrr")
         for r in p:
             L.append(f"| {r['pods']:,} / {r['policies']:,} | {r['case']} | {r['n']} | "
                      f"{R.num(r['p50_ms'])} | {R.num(r['p99_ms'])} | {R.num(r['max_ms'])} | "

@@ -32,14 +32,15 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(HERE, "ovs"))
+if HERE not in sys.path:
+    sys.path.insert(0, HERE)
 import netpol_flows  # noqa: E402
+import benchlib as bl  # noqa: E402
 
 VSWITCHD = "/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk"
 SCHEMA = "/usr/share/openvswitch/vswitch.ovsschema"
 SHIM_SRC = os.path.join(HERE, "ovs", "memif_txq_shim.c")
-BENCH = os.path.join(ROOT, "build", "bench", "podwall-bench")
 BRIDGE = "pwovs0"
 FILE_PREFIX = "pwovs"
 BENCH_PREFIX = "pwovsbench"  # the selftest's podwall-bench
@@ -51,46 +52,35 @@ LOCK = "/tmp/pw-ovs-dut.lock"
 
 def _stop_proc(proc, timeout=10):
     """Stop one process we started, by its pid: SIGTERM, then SIGKILL."""
-    if proc is None or proc.poll() is not None:
-        return
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=5)
+    bl.stop_proc(proc, signal.SIGTERM, timeout)
 
 
-def ovs_dut_busy():
-    """The pid holding the OvsDut lock (another OvsDut is running), else None."""
+def _lock_holder(path, mode, lock, how):
+    """Try a non-blocking lock (`lock`: fcntl.flock or fcntl.lockf, `how`: LOCK_SH or
+    LOCK_EX) on path and let it go at once: None when it was free or the file is missing,
+    else the file's first bytes (our lock file: its holder's pid) or "?"."""
     try:
-        fd = os.open(LOCK, os.O_RDONLY)
+        fd = os.open(path, mode)
     except OSError:
         return None
     try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        lock(fd, how | fcntl.LOCK_NB)
         return None
     except OSError:
         return os.read(fd, 64).decode(errors="replace").strip() or "?"
     finally:
-        os.close(fd)
+        os.close(fd)  # releases a lock taken here
+
+
+def ovs_dut_busy():
+    """The pid holding the OvsDut lock (another OvsDut is running), else None."""
+    return _lock_holder(LOCK, os.O_RDONLY, fcntl.flock, fcntl.LOCK_SH)
 
 
 def _prefix_in_use(prefix):
     """Whether a live DPDK primary holds /var/run/dpdk/PREFIX/config (EAL keeps a lock)."""
-    cfg = os.path.join(DPDK_RUN, prefix, "config")
-    try:
-        fd = os.open(cfg, os.O_RDWR)
-    except OSError:
-        return False
-    try:
-        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        fcntl.lockf(fd, fcntl.LOCK_UN)
-        return False
-    except OSError:
-        return True
-    finally:
-        os.close(fd)
+    return _lock_holder(os.path.join(DPDK_RUN, prefix, "config"), os.O_RDWR, fcntl.lockf,
+                        fcntl.LOCK_EX) is not None
 
 
 def _num(text, key):
@@ -128,11 +118,8 @@ class OvsDut:
         self.lock_fd = None
 
     # --- commands ------------------------------------------------------------------------
-    def _run(self, cmd, timeout=30, check=True):
-        p = subprocess.run(cmd, env=self.env, capture_output=True, text=True, timeout=timeout)
-        if check and p.returncode != 0:
-            raise RuntimeError(f"{' '.join(cmd[:4])}...: {p.stderr.strip() or p.stdout.strip()}")
-        return p.stdout
+    def _run(self, cmd, timeout=30):
+        return bl.run_checked(cmd, f"{' '.join(cmd[:4])}...", timeout, self.env)
 
     def vsctl(self, *args, timeout=30):
         return self._run(["ovs-vsctl", f"--db=unix:{self.db_sock}", f"--timeout={timeout}",
@@ -321,30 +308,32 @@ class OvsDut:
         if first is not None:
             raise first
 
-    def _stop_switch(self):
+    def _stop_daemon(self, attr, graceful):
+        """Stop the daemon in self.attr: graceful() (its own exit command, then a bounded
+        wait) while it runs, then by its pid whatever happened."""
+        proc = getattr(self, attr)
         try:
-            if self.sw_proc is not None and self.sw_proc.poll() is None:
+            if proc is not None and proc.poll() is None:
                 try:
-                    self.vsctl("--if-exists", "del-br", BRIDGE, timeout=15)
-                    self.appctl("exit", "--cleanup", timeout=15)
-                    self.sw_proc.wait(timeout=20)
+                    graceful(proc)
                 except (RuntimeError, subprocess.TimeoutExpired):
                     pass
         finally:
-            _stop_proc(self.sw_proc)
-            self.sw_proc = None
+            _stop_proc(proc)
+            setattr(self, attr, None)
+
+    def _stop_switch(self):
+        def graceful(proc):
+            self.vsctl("--if-exists", "del-br", BRIDGE, timeout=15)
+            self.appctl("exit", "--cleanup", timeout=15)
+            proc.wait(timeout=20)
+        self._stop_daemon("sw_proc", graceful)
 
     def _stop_db(self):
-        try:
-            if self.db_proc is not None and self.db_proc.poll() is None:
-                try:
-                    self.appctl("exit", target=self.db_ctl, timeout=10)
-                    self.db_proc.wait(timeout=10)
-                except (RuntimeError, subprocess.TimeoutExpired):
-                    pass
-        finally:
-            _stop_proc(self.db_proc)
-            self.db_proc = None
+        def graceful(proc):
+            self.appctl("exit", target=self.db_ctl, timeout=10)
+            proc.wait(timeout=10)
+        self._stop_daemon("db_proc", graceful)
 
     def _cleanup(self):
         for f in ("sw_out", "db_out"):

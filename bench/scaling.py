@@ -29,23 +29,16 @@ and mempool_ring PMDs, passed to both as EAL -d).
 import argparse
 import json
 import os
-import re
-import statistics
 import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness_dut import stop_proc as stop  # noqa: E402
+import benchlib as bl  # noqa: E402
+from benchlib import ROOT, log, stop_proc as stop  # noqa: E402
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SOCK_A = "/tmp/pw-scale-a.sock"
 SOCK_B = "/tmp/pw-scale-b.sock"
-PROGRESS = re.compile(r"^\[\s*(\d+)s/")
-
-
-def log(*a):
-    print(*a, file=sys.stderr, flush=True)
 
 
 def cpu_list(s):
@@ -106,36 +99,21 @@ def hugepages_free_mb():
     return free * size_kb // 1024
 
 
-def scenario_args(a):
-    return ["--pods", str(a.pods), "--namespaces", str(a.namespaces), "--apps", str(a.apps),
-            "--policies", str(a.policies), "--allowed", str(a.allowed)]
-
-
 def start_bench(t, a, n, workdir, tag, huge):
     out = os.path.join(workdir, f"bench-{tag}.json")
     cpus = ",".join(f"{i}@{c}" for i, c in enumerate(a.gen_cpus[:n]))
-    mem = ["-m", "512"] if huge else ["--no-huge", "-m", str(512 + 64 * n)]
-    cmd = t.cmd(t.bench, f"--lcores={cpus}", *mem, "--no-pci", "--file-prefix", "pwscale-gen",
-                "--log-level", "*:warning", *t.plugin_args(),
-                "--vdev", f"net_memif0,role=server,socket={SOCK_A}",
-                "--vdev", f"net_memif1,role=server,socket={SOCK_B}", "--",
-                *scenario_args(a), "--flows", str(a.flows_per_worker * n), "--seconds", str(a.seconds),
-                "--size", str(a.size), "--proto", a.proto, "--ipv6", str(a.ipv6),
+    mem = bl.mem_args(huge, 512 if huge else 512 + 64 * n)
+    cmd = t.cmd(t.bench, *bl.eal_args([f"--lcores={cpus}"], mem, "pwscale-gen", SOCK_A, SOCK_B,
+                                      "server", t.plugin_args()),
+                *bl.scenario_args(a), "--flows", str(a.flows_per_worker * n),
+                "--seconds", str(a.seconds), "--size", str(a.size), *bl.shape_args(a),
                 "--warmup", str(a.warmup), "--hold", "2", "--queues", str(n), "--json", out)
-    if a.bidir:
-        cmd.append("--bidir")
     if a.stateless:
         cmd.append("--stateless")
     if a.new:
         cmd.append("--new")
-    lf = open(os.path.join(workdir, f"bench-{tag}.log"), "w")
-    proc = subprocess.Popen(cmd, stdout=lf, stderr=subprocess.STDOUT, env=t.env)
-    deadline = time.time() + 20
-    while "flows (" not in open(lf.name).read():
-        if proc.poll() is not None or time.time() > deadline:
-            stop(proc)
-            raise RuntimeError(f"podwall-bench did not come up, see {lf.name}")
-        time.sleep(0.1)
+    proc, lf = bl.start_bench(cmd, os.path.join(workdir, f"bench-{tag}.log"), 20, env=t.env,
+                              poll=0.1)
     return proc, lf, out
 
 
@@ -144,51 +122,23 @@ def write_config(t, a, n, workdir, huge):
                       [f"{i + 1}@{c}" for i, c in enumerate(a.dut_cpus[:n])])
     eal = [f"--lcores={lcores}", "--file-prefix=pwscale-dut", "--log-level=*:warning"]
     eal += t.plugin_args()
-    lines = [
-        "node_name: node-1",
-        "dpdk:",
-        f"  hugepages: {'on' if huge else 'off'}",
-        f"  memory_mb: {a.dut_memory_mb}",
-        "  mbufs: 65535",
-        "  eal_args: [" + ", ".join(json.dumps(x) for x in eal) + "]",
-        "ports:",
-        f'  - {{name: a, device: "net_memif0,role=client,socket={SOCK_A}"}}',
-        f'  - {{name: b, device: "net_memif1,role=client,socket={SOCK_B}"}}',
-        "forwarding: {mode: wire}",
-        "workers: {lcores: [" + ", ".join(str(i + 1) for i in range(n)) + "]}",
-        "socket:",
-        f"  path: {os.path.join(workdir, 'podwall.sock')}",
-        "conntrack:",
-        f"  enabled: {'false' if a.stateless else 'true'}",
-        f"  size: {a.ct_per_worker * n}",
-        "policy:",
-        "  source: manifests",
-        f"  manifests_dir: {os.path.join(workdir, 'scenario')}",
-        "  before_sync: fail-closed",
-    ]
-    path = os.path.join(workdir, f"podwall-{n}.yaml")
-    with open(path, "w") as f:
-        f.write("\n".join(lines) + "\n")
-    return path
+    return bl.podwall_config(os.path.join(workdir, f"podwall-{n}.yaml"), sock_a=SOCK_A,
+                             sock_b=SOCK_B, socket_path=os.path.join(workdir, "podwall.sock"),
+                             huge=huge, memory_mb=a.dut_memory_mb, mbufs=65535, eal=eal,
+                             workers=range(1, n + 1), conntrack=not a.stateless,
+                             ct_size=a.ct_per_worker * n,
+                             manifests=os.path.join(workdir, "scenario"))
 
 
 def ctl(t, workdir, *args):
-    p = subprocess.run(t.cmd(t.ctl, "-s", os.path.join(workdir, "podwall.sock"), "--json",
-                             *args), capture_output=True, text=True, timeout=15, env=t.env)
-    if p.returncode != 0:
-        raise RuntimeError(f"podwallctl {' '.join(args)}: {p.stderr.strip()}")
-    return json.loads(p.stdout) if p.stdout.strip() else None
+    return bl.podwallctl(t.cmd(t.ctl), os.path.join(workdir, "podwall.sock"), *args,
+                         timeout=15, env=t.env)
 
 
 def progress_seconds(path):
     """The last progress line's second, or -1."""
-    last = -1
-    with open(path) as f:
-        for line in f:
-            m = PROGRESS.match(line)
-            if m:
-                last = int(m.group(1))
-    return last
+    lines = bl.progress(bl.read_text(path))
+    return lines[-1][0] if lines else -1
 
 
 def cpu_times():
@@ -241,18 +191,7 @@ def run_one(t, a, n, rep, huge):
     proc = subprocess.Popen(t.cmd(t.podwall, "-c", cfg), stdout=lf, stderr=subprocess.STDOUT,
                             env=t.env)
     try:
-        deadline = time.time() + 60
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"podwall exited ({proc.returncode}), see {lf.name}")
-            try:
-                if ctl(t, workdir, "status")["policy"]["sync_state"] == "synced":
-                    break
-            except (RuntimeError, json.JSONDecodeError, subprocess.TimeoutExpired, KeyError):
-                pass
-            if time.time() > deadline:
-                raise RuntimeError("podwall did not come up")
-            time.sleep(0.2)
+        bl.wait_podwall(proc, lambda *args: ctl(t, workdir, *args), True, 60, lf.name)
         ctl(t, workdir, "stats-reset")
         bproc, blf, out = bench
         # Two readings inside the timed phase: at the first and the last progress line.
@@ -300,13 +239,6 @@ def run_one(t, a, n, rep, huge):
         lf.close()
 
 
-def med(xs):
-    xs = [x for x in xs if x is not None]
-    if not xs:
-        return (None, None, None)
-    return (statistics.median(xs), min(xs), max(xs))
-
-
 def fmt(tp, nd=2):
     if tp[0] is None:
         return "n/a"
@@ -331,18 +263,11 @@ def main():
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--seconds", type=float, default=6)
     ap.add_argument("--warmup", type=float, default=3)
-    ap.add_argument("--pods", type=int, default=1000)
-    ap.add_argument("--namespaces", type=int, default=10)
-    ap.add_argument("--apps", type=int, default=10)
-    ap.add_argument("--policies", type=int, default=100)
-    ap.add_argument("--allowed", type=int, default=80)
+    bl.add_scenario_args(ap)
     ap.add_argument("--flows-per-worker", type=int, default=65536,
                     help="concurrent flows per worker: N workers get N times as many")
     ap.add_argument("--size", type=int, default=64)
-    ap.add_argument("--proto", default="udp")
-    ap.add_argument("--ipv6", type=int, default=0)
-    ap.add_argument("--bidir", action="store_true",
-                    help="port B answers every allowed packet (podwall-bench --bidir)")
+    bl.add_shape_args(ap)
     ap.add_argument("--stateless", action="store_true",
                     help="podwall without conntrack (the bench judges replies by policy)")
     ap.add_argument("--new", action="store_true", help="every packet a new flow")
@@ -373,8 +298,7 @@ def main():
     huge = a.huge == "on" or (a.huge == "auto" and hugepages_free_mb() >= need_mb)
     os.makedirs(a.out, exist_ok=True)
     sc = os.path.join(a.out, "scenario")
-    subprocess.run(t.cmd(t.bench, "--write-scenario", sc, *scenario_args(a)), check=True,
-                   timeout=120, env=t.env)
+    bl.write_scenario(sc, a, cmd=t.cmd(t.bench), env=t.env, quiet=False, timeout=120)
     log(f"hugepages: {'yes' if huge else 'no'} ({hugepages_free_mb()} MB free); generator "
         f"CPUs {a.gen_cpus}, DUT main CPU {a.dut_main_cpu}, DUT worker CPUs {a.dut_cpus}")
     results = {n: [] for n in steps}
@@ -401,12 +325,12 @@ def main():
     prev = None
     for n in steps:
         rs = results[n]
-        s = {k: med([r.get(k) for r in rs])
+        s = {k: bl.med3([r.get(k) for r in rs])
              for k in ("dut_mpps", "rx_mpps", "tx_mpps", "dut_capacity_mpps")}
-        per_worker = [med([r["workers"][w]["cycles_per_packet"] for r in rs
+        per_worker = [bl.med3([r["workers"][w]["cycles_per_packet"] for r in rs
                            if len(r["workers"]) > w]) for w in range(n)]
-        busy = med([w["busy_pct"] for r in rs for w in r["workers"]])
-        steal = med([w.get("steal_pct") for r in rs for w in r["workers"]])
+        busy = bl.med3([w["busy_pct"] for r in rs for w in r["workers"]])
+        steal = bl.med3([w.get("steal_pct") for r in rs for w in r["workers"]])
         errors = sum(r["rx_denied"] + r.get("rx_wrong_queue", 0) +
                      r["allowed_flows_never_arrived"] for r in rs)
         if n == steps[0]:

@@ -138,7 +138,7 @@ build(struct pg_queue *q, struct rte_mbuf *m, unsigned int fi, uint16_t sport, u
 		struct rte_tcp_hdr *t = v.l4;
 		t->src_port = rte_cpu_to_be_16(sport);
 		t->dst_port = rte_cpu_to_be_16(f->dport);
-		t->sent_seq = rte_cpu_to_be_32(q->seq);
+		t->sent_seq = rte_cpu_to_be_32((uint32_t)q->seq);
 		t->recv_ack = rte_cpu_to_be_32((tcp_flags & RTE_TCP_ACK_FLAG) != 0 ? 1 : 0);
 		t->data_off = 5 << 4;
 		t->tcp_flags = tcp_flags;
@@ -151,7 +151,7 @@ build(struct pg_queue *q, struct rte_mbuf *m, unsigned int fi, uint16_t sport, u
 		u->dgram_len = rte_cpu_to_be_16((uint16_t)(len - l4_off));
 	}
 	v.pl->tsc = now;
-	v.pl->seq = q->seq++;
+	v.pl->seq = (uint32_t)q->seq++;
 	v.pl->flow = fi;
 	v.pl->magic = PG_MAGIC;
 	v.pl->flags = (uint8_t)(pflags | (f->allowed ? PG_F_ALLOWED : 0));
@@ -246,6 +246,75 @@ hist_add(uint64_t *h, uint64_t *max, uint64_t ns)
 	h[ns / PG_LAT_BUCKET_NS < PG_LAT_BUCKETS ? ns / PG_LAT_BUCKET_NS : PG_LAT_BUCKETS - 1]++;
 }
 
+/* Empty a histogram: only the buckets up to its maximum can be in use, so the reset at the
+ * end of the learning phase clears a few kB, not the whole 8 MB (which would stall the
+ * sender for milliseconds just as the measured phase starts). */
+static void
+hist_reset(uint64_t *h, uint64_t *max)
+{
+	uint64_t last = *max / PG_LAT_BUCKET_NS;
+
+	if (h != NULL)
+		memset(h, 0,
+			(size_t)(last < PG_LAT_BUCKETS ? last + 1 : PG_LAT_BUCKETS) * sizeof(*h));
+	*max = 0;
+}
+
+/* Remember the first few denied flows that arrived, for the report. */
+static inline void
+note_denied(struct pg_queue *q, unsigned int fi)
+{
+	if (q->nb_denied_seen < PG_REPORT_FLOWS &&
+		(q->nb_denied_seen == 0 || q->denied_seen[q->nb_denied_seen - 1] != fi))
+		q->denied_seen[q->nb_denied_seen++] = fi;
+}
+
+/* Whether a frame of flow @fi carrying sequence number @seq was sent before the measured
+ * phase. Sequence numbers are the flow's queue's, and so is the window: another queue reads
+ * it only for a frame that came back on the wrong queue (an error already), with atomics. */
+static inline bool
+late_learning(const struct pg_queue *q, unsigned int fi, uint32_t seq)
+{
+	const struct pg_shared *sh = q->sh;
+	const struct pg_queue *owner;
+	struct pg_seqwin w;
+
+	if (likely(!sh->learning) || !q->measuring)
+		return false;
+	owner = &sh->queues[fi % sh->o->queues];
+	if (likely(owner == q))
+		return pg_seqwin_is_learning(&q->win, seq);
+	w.open = __atomic_load_n(&owner->win.open, __ATOMIC_ACQUIRE);
+	w.first = __atomic_load_n(&owner->win.first, __ATOMIC_RELAXED);
+	w.nb_learn = __atomic_load_n(&owner->win.nb_learn, __ATOMIC_RELAXED);
+	return pg_seqwin_is_learning(&w, seq);
+}
+
+/* A frame sent before the measured phase arrived after it: it counts for learning only (no
+ * per-flow count, no latency, no reply). */
+static void
+count_late(struct pg_queue *q, const struct rte_mbuf *m, unsigned int fi, bool reply, bool own,
+	bool allowed)
+{
+	struct pg_counters *l = &q->learn;
+
+	l->late_learning++;
+	l->rx_wrong_queue += !own;
+	if (reply) {
+		l->rep_rx++;
+		l->rep_rx_bytes += m->pkt_len + RTE_ETHER_CRC_LEN;
+		l->rep_rx_allowed += allowed;
+		l->rep_rx_denied += !allowed;
+	} else {
+		l->rx++;
+		l->rx_bytes += m->pkt_len + RTE_ETHER_CRC_LEN;
+		l->rx_allowed += allowed;
+		l->rx_denied += !allowed;
+	}
+	if (!allowed)
+		note_denied(q, fi);
+}
+
 /* What a frame about to be sent says: read before rte_eth_tx_burst(), after which the PMD
  * may have freed it (memif copies and frees at once) and another lcore reused it. */
 struct sent_info {
@@ -281,8 +350,31 @@ tx_originals(struct pg_queue *q, struct rte_mbuf **m, const struct sent_info *si
 	q->c.tx += sent;
 	if (sent < n) {
 		q->c.tx_fail += n - sent;
+		for (i = sent; i < n; i++)
+			q->c.tx_fail_allowed += si[i].flags & PG_F_ALLOWED;
+		if (q->first_refused == 0)
+			q->first_refused = rte_rdtsc();
 		rte_pktmbuf_free_bulk(&m[sent], n - sent);
 	}
+}
+
+/* No mbufs for a burst of @n: count them refused, allowed or denied as the flows they would
+ * have been (the same flows are tried again next time). */
+static void
+refuse_unbuilt(struct pg_queue *q, bool setup, unsigned int n)
+{
+	const struct pg_shared *sh = q->sh;
+	unsigned int nbq = sh->o->queues, next = q->next, i;
+
+	for (i = 0; i < n; i++) {
+		while (setup && sh->flows[q->q + next * nbq].proto != IPPROTO_TCP)
+			next = next + 1 == q->nb_flows ? 0 : next + 1;
+		q->c.tx_fail_allowed += sh->flows[q->q + next * nbq].allowed;
+		next = next + 1 == q->nb_flows ? 0 : next + 1;
+	}
+	q->c.tx_fail += n;
+	if (q->first_refused == 0)
+		q->first_refused = rte_rdtsc();
 }
 
 /* One burst of originals: the next flows of this queue, or (@setup) the next TCP flows'
@@ -297,7 +389,7 @@ send_burst(struct pg_queue *q, uint64_t now, bool setup, unsigned int n)
 	unsigned int i, nbq = o->queues;
 
 	if (rte_pktmbuf_alloc_bulk(sh->mp, m, n) != 0) {
-		q->c.tx_fail += n;
+		refuse_unbuilt(q, setup, n);
 		return 0;
 	}
 	for (i = 0; i < n; i++) {
@@ -365,6 +457,11 @@ recv_b(struct pg_queue *q)
 		}
 		fi = v.pl->flow;
 		own = fi % o->queues == q->q;
+		if (unlikely(late_learning(q, fi, v.pl->seq))) {
+			count_late(q, m[i], fi, false, own, (v.pl->flags & PG_F_ALLOWED) != 0);
+			drop[ndrop++] = m[i];
+			continue;
+		}
 		q->c.rx_wrong_queue += !own;
 		q->c.rx++;
 		q->c.rx_bytes += m[i]->pkt_len + RTE_ETHER_CRC_LEN;
@@ -373,10 +470,7 @@ recv_b(struct pg_queue *q)
 			(uint64_t)((double)(now - v.pl->tsc) * sh->ns_per_cycle));
 		if ((v.pl->flags & PG_F_ALLOWED) == 0) {
 			q->c.rx_denied++;
-			if (q->nb_denied_seen < PG_REPORT_FLOWS &&
-				(q->nb_denied_seen == 0 ||
-					q->denied_seen[q->nb_denied_seen - 1] != fi))
-				q->denied_seen[q->nb_denied_seen++] = fi;
+			note_denied(q, fi);
 			drop[ndrop++] = m[i];
 			continue;
 		}
@@ -436,7 +530,7 @@ recv_a(struct pg_queue *q)
 		struct rte_tcp_hdr *t;
 		struct view v;
 		unsigned int fi;
-		bool own;
+		bool own, allowed;
 
 		drop[ndrop++] = m[i];
 		if (!o->bidir || !parse(m[i], sh, &v) || (v.pl->flags & PG_F_REPLY) == 0) {
@@ -446,21 +540,24 @@ recv_a(struct pg_queue *q)
 		fi = v.pl->flow;
 		f = &sh->flows[fi];
 		own = fi % o->queues == q->q;
-		q->c.rx_wrong_queue += !own;
-		q->c.rep_rx++;
-		q->c.rep_rx_bytes += m[i]->pkt_len + RTE_ETHER_CRC_LEN;
-		flow_inc(&sh->flow_rep_rx[fi], own);
-		hist_add(q->rtt, &q->rtt_max_ns,
-			(uint64_t)((double)(now - v.pl->tsc) * sh->ns_per_cycle));
-		if ((v.pl->flags & PG_F_ALLOWED) == 0) {
-			q->c.rep_rx_denied++;
-			if (q->nb_denied_seen < PG_REPORT_FLOWS &&
-				(q->nb_denied_seen == 0 ||
-					q->denied_seen[q->nb_denied_seen - 1] != fi))
-				q->denied_seen[q->nb_denied_seen++] = fi;
-			continue;
+		allowed = (v.pl->flags & PG_F_ALLOWED) != 0;
+		if (unlikely(late_learning(q, fi, v.pl->seq))) {
+			/* A late SYN-ACK still gets its ACK below: that is a measured original. */
+			count_late(q, m[i], fi, true, own, allowed);
+		} else {
+			q->c.rx_wrong_queue += !own;
+			q->c.rep_rx++;
+			q->c.rep_rx_bytes += m[i]->pkt_len + RTE_ETHER_CRC_LEN;
+			flow_inc(&sh->flow_rep_rx[fi], own);
+			hist_add(q->rtt, &q->rtt_max_ns,
+				(uint64_t)((double)(now - v.pl->tsc) * sh->ns_per_cycle));
+			q->c.rep_rx_denied += !allowed;
+			q->c.rep_rx_allowed += allowed;
+			if (!allowed)
+				note_denied(q, fi);
 		}
-		q->c.rep_rx_allowed++;
+		if (!allowed)
+			continue;
 		t = v.l4;
 		if (v.proto != IPPROTO_TCP || t->tcp_flags != TCP_SYNACK)
 			continue;
@@ -469,9 +566,9 @@ recv_a(struct pg_queue *q)
 		swap(&v);
 		t->tcp_flags = RTE_TCP_ACK_FLAG;
 		t->recv_ack = rte_cpu_to_be_32(rte_be_to_cpu_32(t->sent_seq) + 1);
-		t->sent_seq = rte_cpu_to_be_32(q->seq);
+		t->sent_seq = rte_cpu_to_be_32((uint32_t)q->seq);
 		v.pl->tsc = now;
-		v.pl->seq = q->seq++;
+		v.pl->seq = (uint32_t)q->seq++;
 		v.pl->flags = (uint8_t)(PG_F_SETUP | (f->allowed ? PG_F_ALLOWED : 0));
 		l4_cksum(&v);
 		note(&si[nack], m[i], v.pl);
@@ -482,13 +579,62 @@ recv_a(struct pg_queue *q)
 	tx_originals(q, ack, si, nack);
 }
 
+/* The progress lines' totals run on across the learning phase's reset: learn + c. */
 static void
 publish(struct pg_queue *q)
 {
-	__atomic_store_n(&q->pub_tx, q->c.tx, __ATOMIC_RELAXED);
-	__atomic_store_n(&q->pub_rx, q->c.rx, __ATOMIC_RELAXED);
-	__atomic_store_n(&q->pub_rep_rx, q->c.rep_rx, __ATOMIC_RELAXED);
-	__atomic_store_n(&q->pub_denied, q->c.rx_denied + q->c.rep_rx_denied, __ATOMIC_RELAXED);
+	const struct pg_counters *c = &q->c, *l = &q->learn;
+
+	__atomic_store_n(&q->pub_tx, l->tx + c->tx, __ATOMIC_RELAXED);
+	__atomic_store_n(&q->pub_rx, l->rx + c->rx, __ATOMIC_RELAXED);
+	__atomic_store_n(&q->pub_rep_rx, l->rep_rx + c->rep_rx, __ATOMIC_RELAXED);
+	__atomic_store_n(&q->pub_denied,
+		l->rx_denied + l->rep_rx_denied + c->rx_denied + c->rep_rx_denied,
+		__ATOMIC_RELAXED);
+	__atomic_store_n(&q->pub_fail, l->tx_fail + c->tx_fail, __ATOMIC_RELAXED);
+	__atomic_store_n(&q->pub_late, l->late_slots + c->late_slots, __ATOMIC_RELAXED);
+}
+
+/* The end of the learning phase, on the queue's own lcore: what was counted so far (the TCP
+ * handshakes and the learning seconds) becomes the queue's learn counters, and every
+ * counter the report uses starts again from zero: totals, this queue's flows' counters,
+ * the latency histograms. Frames sent until now that arrive later are told apart by their
+ * sequence numbers (late_learning()). */
+static void
+learn_reset(struct pg_queue *q)
+{
+	struct pg_shared *sh = q->sh;
+	unsigned int nbq = sh->o->queues, k;
+	struct pg_seqwin w;
+
+	q->learn = q->c;
+	memset(&q->c, 0, sizeof(q->c));
+	memset(&q->c0, 0, sizeof(q->c0));
+	for (k = 0; k < q->nb_flows; k++) {
+		unsigned int fi = q->q + k * nbq;
+
+		sh->flow_tx[fi] = 0;
+		sh->flow_rx[fi] = 0;
+		sh->flow_rep_tx[fi] = 0;
+		sh->flow_rep_rx[fi] = 0;
+	}
+	hist_reset(q->lat, &q->lat_max_ns);
+	hist_reset(q->rtt, &q->rtt_max_ns);
+	pg_seqwin_start(&w, (uint32_t)q->seq, q->seq);
+	__atomic_store_n(&q->win.first, w.first, __ATOMIC_RELAXED);
+	__atomic_store_n(&q->win.nb_learn, w.nb_learn, __ATOMIC_RELAXED);
+	__atomic_store_n(&q->win.open, w.open, __ATOMIC_RELEASE);
+	q->measuring = true;
+}
+
+/* Close the learning window once it could be confused with wrapped sequence numbers. */
+static inline void
+learn_window_update(struct pg_queue *q)
+{
+	struct pg_seqwin w = q->win;
+
+	if (unlikely(w.open) && !pg_seqwin_update(&w, (uint32_t)q->seq))
+		__atomic_store_n(&q->win.open, false, __ATOMIC_RELEASE);
 }
 
 static void
@@ -541,7 +687,8 @@ pg_queue_main(void *arg)
 	struct pg_queue *q = arg;
 	struct pg_shared *sh = q->sh;
 	const struct pg_opts *o = sh->o;
-	uint64_t interval = 0, now, next_tx, next_report;
+	uint64_t now, next_report;
+	bool paced;
 
 	/* Warm-up: let the DUT settle (policy sync), dropping whatever arrives. */
 	while (!*sh->stop && rte_rdtsc() < sh->warm_end)
@@ -553,18 +700,34 @@ pg_queue_main(void *arg)
 		recv_a(q);
 	}
 	q->c0 = q->c;
+	q->measuring = !sh->learning;
 	publish(q);
-	if (o->rate_mpps > 0)
-		interval = (uint64_t)((double)sh->hz * o->burst * o->queues / (o->rate_mpps * 1e6));
-	next_tx = sh->start;
+	__atomic_store_n(&q->pub0_tx, q->pub_tx, __ATOMIC_RELAXED);
+	__atomic_store_n(&q->pub0_rx, q->pub_rx, __ATOMIC_RELAXED);
+	__atomic_store_n(&q->pub0_rep_rx, q->pub_rep_rx, __ATOMIC_RELAXED);
+	__atomic_store_n(&q->pub0_fail, q->pub_fail, __ATOMIC_RELAXED);
+	__atomic_store_n(&q->pub0_late, q->pub_late, __ATOMIC_RELAXED);
+	/* The rate was checked with the same arguments before launch (run_traffic()). */
+	paced = o->rate_mpps > 0 &&
+		pg_pace_init(&q->pace, sh->start, sh->hz, o->burst, o->queues, o->rate_mpps) == 0;
 	next_report = sh->start + sh->hz;
 	while (!*sh->stop && (now = rte_rdtsc()) < sh->end) {
-		if (interval == 0 || now >= next_tx) {
+		if (unlikely(!q->measuring) && now >= sh->measure)
+			learn_reset(q);
+		if (!paced) {
 			send_burst(q, now, false, o->burst);
-			next_tx += interval;
-			if (now > next_tx + sh->hz / 100)
-				next_tx = now; /* fell behind: do not burst to catch up */
+		} else {
+			/* A constant offered load: after a stall of ours the missed slots are
+			 * skipped and counted, never sent back to back (sched.h). */
+			uint64_t skipped = q->pace.nb_skipped;
+
+			if (pg_pace_poll(&q->pace, now)) {
+				q->c.late_slots += q->pace.nb_skipped - skipped;
+				send_burst(q, now, false, o->burst);
+			}
 		}
+		if (sh->learning && q->measuring)
+			learn_window_update(q);
 		recv_b(q);
 		recv_a(q);
 		publish(q);
@@ -574,10 +737,16 @@ pg_queue_main(void *arg)
 		}
 	}
 	q->t_end = rte_rdtsc();
-	/* Drain what is in flight (replies and handshakes still answer). */
-	while (rte_rdtsc() < sh->drain_end) {
-		recv_b(q);
-		recv_a(q);
+	/* Drain what is in flight (replies and handshakes still answer): until drain_end, or
+	 * for as long after a signal; not at all when it came before the measured phase (no
+	 * result: the program ends at once). */
+	if (!*sh->stop || q->t_end >= sh->measure) {
+		uint64_t until = RTE_MIN(sh->drain_end, q->t_end + (sh->drain_end - sh->end));
+
+		while (rte_rdtsc() < until) {
+			recv_b(q);
+			recv_a(q);
+		}
 	}
 	publish(q);
 	__atomic_fetch_add(&sh->nb_done, 1, __ATOMIC_RELEASE);
@@ -587,9 +756,10 @@ pg_queue_main(void *arg)
 void
 pg_progress(struct pg_queue *qs, unsigned int nb, uint64_t now)
 {
-	static uint64_t last_t, last_tx, last_rx, last_rep;
+	static uint64_t last_t, last_tx, last_rx, last_rep, last_fail, last_late;
 	const struct pg_shared *sh = qs[0].sh;
-	uint64_t tx = 0, rx = 0, rep = 0, denied = 0, t0 = 0, r0 = 0, p0 = 0;
+	uint64_t tx = 0, rx = 0, rep = 0, denied = 0, fail = 0, late = 0;
+	uint64_t t0 = 0, r0 = 0, p0 = 0, f0 = 0, l0 = 0;
 	char reps[48] = "";
 	double dt;
 	unsigned int i;
@@ -599,15 +769,21 @@ pg_progress(struct pg_queue *qs, unsigned int nb, uint64_t now)
 		rx += __atomic_load_n(&qs[i].pub_rx, __ATOMIC_RELAXED);
 		rep += __atomic_load_n(&qs[i].pub_rep_rx, __ATOMIC_RELAXED);
 		denied += __atomic_load_n(&qs[i].pub_denied, __ATOMIC_RELAXED);
-		t0 += qs[i].c0.tx;
-		r0 += qs[i].c0.rx;
-		p0 += qs[i].c0.rep_rx;
+		fail += __atomic_load_n(&qs[i].pub_fail, __ATOMIC_RELAXED);
+		late += __atomic_load_n(&qs[i].pub_late, __ATOMIC_RELAXED);
+		t0 += __atomic_load_n(&qs[i].pub0_tx, __ATOMIC_RELAXED);
+		r0 += __atomic_load_n(&qs[i].pub0_rx, __ATOMIC_RELAXED);
+		p0 += __atomic_load_n(&qs[i].pub0_rep_rx, __ATOMIC_RELAXED);
+		f0 += __atomic_load_n(&qs[i].pub0_fail, __ATOMIC_RELAXED);
+		l0 += __atomic_load_n(&qs[i].pub0_late, __ATOMIC_RELAXED);
 	}
 	if (last_t == 0) {
 		last_t = sh->start;
 		last_tx = t0;
 		last_rx = r0;
 		last_rep = p0;
+		last_fail = f0;
+		last_late = l0;
 	}
 	dt = (double)(now - last_t) / (double)sh->hz;
 	if (dt <= 0)
@@ -615,13 +791,20 @@ pg_progress(struct pg_queue *qs, unsigned int nb, uint64_t now)
 	if (sh->o->bidir)
 		snprintf(reps, sizeof(reps), " replies-rx %.3f Mpps",
 			(double)(rep - last_rep) / dt / 1e6);
-	fprintf(stderr, "[%4.0fs/%.0fs] tx %.3f Mpps rx %.3f Mpps%s denied-rx %" PRIu64 "\n",
-		(double)(now - sh->start) / (double)sh->hz, sh->o->seconds,
-		(double)(tx - last_tx) / dt / 1e6, (double)(rx - last_rx) / dt / 1e6, reps, denied);
+	/* Seconds since sending started, learning included; refusals and late (skipped) pacer
+	 * slots are counts over this line's interval, marked learning when any of it was. */
+	fprintf(stderr,
+		"[%4.0fs/%.0fs] tx %.3f Mpps rx %.3f Mpps%s denied-rx %" PRIu64
+		" tx-refused %" PRIu64 " late-slots %" PRIu64 "%s\n",
+		(double)(now - sh->start) / (double)sh->hz, sh->o->learn + sh->o->seconds,
+		(double)(tx - last_tx) / dt / 1e6, (double)(rx - last_rx) / dt / 1e6, reps, denied,
+		fail - last_fail, late - last_late, last_t < sh->measure ? " learning" : "");
 	last_t = now;
 	last_tx = tx;
 	last_rx = rx;
 	last_rep = rep;
+	last_fail = fail;
+	last_late = late;
 }
 
 double

@@ -18,6 +18,7 @@
 #include <rte_mempool.h>
 
 #include "scenario.h"
+#include "sched.h"
 
 #define PG_MAGIC 0xb7
 #define PG_MAX_BURST 256
@@ -64,6 +65,7 @@ struct pg_opts {
 	double rate_mpps;
 	double setup_mpps;
 	double seconds;
+	double learn; /* learning seconds before the measured ones (RFC 2544 learning frames) */
 	double warmup;
 	double hold;
 	unsigned int burst;
@@ -71,12 +73,18 @@ struct pg_opts {
 	uint16_t rx_port; /* port B */
 };
 
+/* Only uint64_t members: they are summed as an array (podwall_bench.c, ctr_acc()). */
 struct pg_counters {
-	uint64_t tx, tx_bytes, tx_allowed, tx_fail;
+	uint64_t tx, tx_bytes, tx_allowed;
+	uint64_t tx_fail, tx_fail_allowed; /* refused by the port (or no mbuf); of them allowed */
 	uint64_t rx, rx_bytes, rx_allowed, rx_denied, rx_foreign, rx_wrong_queue;
 	uint64_t rep_tx, rep_tx_allowed, rep_tx_fail;
 	uint64_t rep_rx, rep_rx_bytes, rep_rx_allowed, rep_rx_denied;
-	uint64_t setup_tx; /* SYNs and handshake ACKs, also counted in tx */
+	uint64_t setup_tx;   /* SYNs and handshake ACKs, also counted in tx */
+	uint64_t late_slots; /* bursts the pacer skipped: the sender was late (--rate) */
+	/* Originals and replies sent before the measured phase that arrived after it (only in
+	 * a queue's learn counters, which count them in rx or rep_rx too). */
+	uint64_t late_learning;
 };
 
 /* What every queue's lcore shares: read-only during the run but for the per-flow counters,
@@ -94,9 +102,11 @@ struct pg_shared {
 	uint64_t hz;
 	double ns_per_cycle;
 	/* The time line, TSC: drop what arrives until warm_end, send the TCP handshakes
-	 * until start, send until end, receive until drain_end. */
-	uint64_t warm_end, start, end, drain_end;
-	bool setup; /* TCP flows that are not --new: one SYN per flow before start */
+	 * until start, send from start (learning until measure, then measured) until end,
+	 * receive until drain_end. */
+	uint64_t warm_end, start, measure, end, drain_end;
+	bool setup;    /* TCP flows that are not --new: one SYN per flow before start */
+	bool learning; /* --learn: counters are reset at measure */
 	unsigned int nb_done;
 };
 
@@ -106,19 +116,26 @@ struct pg_queue {
 	unsigned int nb_flows; /* flows q, q + N, q + 2N, ... */
 	unsigned int next;     /* the next of them to send */
 	uint32_t pass;
-	uint32_t seq;
+	uint64_t seq; /* sequence numbers used; frames carry the low 32 bits */
 	unsigned int imix_i;
-	bool reporter; /* also prints the progress lines (the main lcore running a queue) */
+	bool reporter;	/* also prints the progress lines (the main lcore running a queue) */
+	bool measuring; /* past the learning phase (always, without --learn) */
 	struct pg_counters c;
-	struct pg_counters c0; /* at start: rates are over start..t_end */
+	struct pg_counters c0;	  /* at start: rates are over start..t_end */
+	struct pg_counters learn; /* before measure (--learn): c at the reset, and late ones */
+	struct pg_pace pace;	  /* --rate */
+	struct pg_seqwin win;	  /* this queue's sequence numbers sent before measure */
+	uint64_t first_refused;	  /* TSC of the first refused original, 0 if none */
 	uint64_t t_end;
 	uint64_t *lat; /* one-way latency of originals, histogram */
 	uint64_t *rtt; /* replies: original sent to reply received */
 	uint64_t lat_max_ns, rtt_max_ns;
 	unsigned int denied_seen[PG_REPORT_FLOWS];
 	unsigned int nb_denied_seen;
-	/* Published once per loop for the progress lines (relaxed stores and loads). */
-	uint64_t pub_tx, pub_rx, pub_rep_rx, pub_denied;
+	/* Published once per loop for the progress lines (relaxed stores and loads): totals
+	 * since the first packet, learning included (learn + c), and their values at start. */
+	uint64_t pub_tx, pub_rx, pub_rep_rx, pub_denied, pub_fail, pub_late;
+	uint64_t pub0_tx, pub0_rx, pub0_rep_rx, pub0_fail, pub0_late;
 } __rte_cache_aligned;
 
 /** Smallest frame (with FCS) that holds a flow's headers and the payload. */

@@ -30,13 +30,13 @@
 #include "gen.h"
 #include "scenario.h"
 
+/* The signal that asked us to stop (SIGINT, SIGTERM), 0 while running. */
 static volatile sig_atomic_t stop;
 
 static void
 on_signal(int sig)
 {
-	(void)sig;
-	stop = 1;
+	stop = sig;
 }
 
 static void
@@ -52,6 +52,9 @@ usage(FILE *out)
 		"          --imix (64:570:1518 = 7:4:1) --rate MPPS (0 = as fast as possible)\n"
 		"          --seconds S (10) --burst N (32) --tx-port P (0) --rx-port P (1)\n"
 		"          --warmup S (0: seconds after link-up before sending)\n"
+		"          --learn S (0: seconds of learning traffic before the measured "
+		"--seconds;\n"
+		"                   its counts are reported apart and reset when it ends)\n"
 		"          --hold S (0: seconds to keep the links up after writing the JSON)\n"
 		"          --no-policy (the DUT allows all: expect every packet) --json FILE\n"
 		"          --ipv6 PCT (0: share of flows over IPv6; pods are dual-stack)\n"
@@ -82,6 +85,17 @@ parse_proto(const char *s, enum pg_proto *ret)
 	return 0;
 }
 
+/* A --rate the pacer takes (1e-9 to 1e9 Mpps); checked with a nominal TSC rate, the pacer's
+ * limits do not depend on it. */
+static bool
+rate_ok(const struct pg_opts *o)
+{
+	struct pg_pace p;
+
+	return pg_pace_init(&p, 0, 1000000000, o->burst == 0 ? 1 : o->burst,
+		       o->queues == 0 ? 1 : o->queues, o->rate_mpps) == 0;
+}
+
 static int
 parse_opts(int argc, char **argv, struct pg_opts *o)
 {
@@ -95,6 +109,7 @@ parse_opts(int argc, char **argv, struct pg_opts *o)
 		{ "flows", required_argument, NULL, 'f' },
 		{ "new", no_argument, NULL, 'n' },
 		{ "warmup", required_argument, NULL, 'W' },
+		{ "learn", required_argument, NULL, 'l' },
 		{ "hold", required_argument, NULL, 'H' },
 		{ "no-policy", no_argument, NULL, 'N' },
 		{ "size", required_argument, NULL, 'z' },
@@ -150,6 +165,9 @@ parse_opts(int argc, char **argv, struct pg_opts *o)
 			break;
 		case 'W':
 			o->warmup = strtod(optarg, NULL);
+			break;
+		case 'l':
+			o->learn = strtod(optarg, NULL);
 			break;
 		case 'N':
 			o->no_policy = true;
@@ -215,7 +233,8 @@ parse_opts(int argc, char **argv, struct pg_opts *o)
 	}
 	if (optind != argc || sc_normalize(&o->sc) != 0 || o->flows == 0 || o->size < 64 ||
 		o->size > 1518 || o->burst == 0 || o->burst > PG_MAX_BURST || o->seconds <= 0 ||
-		o->rate_mpps < 0 || o->ipv6_pct > 100 || o->setup_mpps <= 0 || o->queues == 0 ||
+		!(o->learn >= 0) || !(o->warmup >= 0) || !(o->rate_mpps == 0 || rate_ok(o)) ||
+		o->ipv6_pct > 100 || o->setup_mpps <= 0 || o->queues == 0 ||
 		o->queues > PG_MAX_QUEUES || o->flows < o->queues) {
 		usage(stderr);
 		return -1;
@@ -314,11 +333,20 @@ json_num(FILE *f, const char *key, double v, bool comma)
 		fprintf(f, "  \"%s\": %.6g%s\n", key, v, comma ? "," : "");
 }
 
+/* A count, exactly (json_num()'s %.6g would round counts above a million). */
+static void
+json_u64(FILE *f, const char *key, uint64_t v, bool comma)
+{
+	fprintf(f, "  \"%s\": %" PRIu64 "%s\n", key, v, comma ? "," : "");
+}
+
 /* The run's totals, over every queue. */
 struct result {
-	struct pg_counters all; /* everything, the handshakes before start included */
-	struct pg_counters run; /* start..end: rates */
-	double secs;
+	struct pg_counters all;	  /* everything measured (without --learn: the handshakes too) */
+	struct pg_counters run;	  /* start..end (measure..end with --learn): rates */
+	struct pg_counters learn; /* --learn: the handshakes and learning, late arrivals too */
+	double secs;		  /* of the measured phase */
+	double first_refused_s;	  /* since sending started (negative: handshakes); NAN: none */
 	uint64_t missing, rep_missing;
 	unsigned int lost_flows[PG_REPORT_FLOWS], nb_lost_flows;
 	unsigned int rep_lost_flows[PG_REPORT_FLOWS], nb_rep_lost_flows;
@@ -344,7 +372,7 @@ static void
 aggregate(const struct pg_shared *sh, struct result *res)
 {
 	const struct pg_opts *o = sh->o;
-	uint64_t t_end = sh->start;
+	uint64_t t_end = sh->measure, first_refused = 0;
 	unsigned int q, i;
 	size_t b;
 
@@ -353,8 +381,12 @@ aggregate(const struct pg_shared *sh, struct result *res)
 
 		ctr_acc(&res->all, &qq->c, NULL);
 		ctr_acc(&res->run, &qq->c, &qq->c0);
+		ctr_acc(&res->learn, &qq->learn, NULL);
 		if (qq->t_end > t_end)
 			t_end = qq->t_end;
+		if (qq->first_refused != 0 &&
+			(first_refused == 0 || qq->first_refused < first_refused))
+			first_refused = qq->first_refused;
 		for (b = 0; b < PG_LAT_BUCKETS; b++) {
 			res->lat[b] += qq->lat[b];
 			if (res->rtt != NULL)
@@ -365,7 +397,10 @@ aggregate(const struct pg_shared *sh, struct result *res)
 		if (qq->rtt_max_ns > res->rtt_max_ns)
 			res->rtt_max_ns = qq->rtt_max_ns;
 	}
-	res->secs = (double)(t_end - sh->start) / (double)sh->hz;
+	res->secs = (double)(t_end - sh->measure) / (double)sh->hz;
+	res->first_refused_s = first_refused == 0 ?
+		NAN :
+		(double)(int64_t)(first_refused - sh->start) / (double)sh->hz;
 	for (i = 0; i < o->flows; i++) {
 		res->nb_allowed_flows += sh->flows[i].allowed;
 		if (!sh->flows[i].allowed || sh->flow_tx[i] == 0)
@@ -401,18 +436,41 @@ pct(uint64_t part, uint64_t whole)
 	return whole != 0 ? 100.0 * (double)part / (double)whole : 0.0;
 }
 
+/* Allowed packets sent before the measured phase that never arrived. */
+static uint64_t
+learn_lost(const struct pg_counters *l)
+{
+	return l->tx_allowed > l->rx_allowed ? l->tx_allowed - l->rx_allowed : 0;
+}
+
 static void
 print_report(const struct pg_shared *sh, const struct result *r)
 {
 	const struct pg_opts *o = sh->o;
-	const struct pg_counters *a = &r->all, *n = &r->run;
+	const struct pg_counters *a = &r->all, *n = &r->run, *l = &r->learn;
 	char buf[160];
 	unsigned int i, q;
 
+	if (sh->learning)
+		printf("learning %.1f s (handshakes included): tx %" PRIu64 " (%" PRIu64
+		       " allowed), tx-fail %" PRIu64 " (%" PRIu64 " allowed, %" PRIu64
+		       " denied); rx %" PRIu64 " (%" PRIu64 " allowed, %" PRIu64
+		       " of them after the learning phase); allowed lost %" PRIu64
+		       ", denied that arrived %" PRIu64 "\n",
+			o->learn, l->tx, l->tx_allowed, l->tx_fail, l->tx_fail_allowed,
+			l->tx_fail - l->tx_fail_allowed, l->rx, l->rx_allowed, l->late_learning,
+			learn_lost(l), l->rx_denied + l->rep_rx_denied);
 	printf("tx %" PRIu64 " pkts (%" PRIu64 " allowed, %" PRIu64
-	       " handshake), %.3f Mpps, %.3f Gbps; tx-fail %" PRIu64 "\n",
+	       " handshake), %.3f Mpps, %.3f Gbps; tx-fail %" PRIu64 " (%" PRIu64
+	       " allowed, %" PRIu64 " denied)\n",
 		a->tx, a->tx_allowed, a->setup_tx, mpps(n->tx, r->secs), gbps(n->tx_bytes, r->secs),
-		a->tx_fail);
+		a->tx_fail, a->tx_fail_allowed, a->tx_fail - a->tx_fail_allowed);
+	if (!isnan(r->first_refused_s))
+		printf("first refused packet %.3f s after sending started\n", r->first_refused_s);
+	if (o->rate_mpps > 0)
+		printf("pacing: %" PRIu64 " late slots skipped (%" PRIu64
+		       " packets not offered: the generator itself was late)\n",
+			a->late_slots, a->late_slots * o->burst);
 	printf("rx %" PRIu64 " pkts, %.3f Mpps, %.3f Gbps; allowed %" PRIu64
 	       ", allowed lost %" PRIu64 " (%.3f%%), denied that arrived %" PRIu64 "\n",
 		a->rx, mpps(n->rx, r->secs), gbps(n->rx_bytes, r->secs), a->rx_allowed, r->missing,
@@ -475,6 +533,27 @@ write_json(const struct pg_shared *sh, const struct result *r)
 	}
 	fprintf(f, "{\n");
 	json_num(f, "seconds", r->secs, true);
+	json_num(f, "learn_s", o->learn, true);
+	if (sh->learning) {
+		const struct pg_counters *l = &r->learn;
+
+		/* Everything before the measured phase (the TCP handshakes and the learning
+		 * seconds), with what was sent then and arrived later. */
+		fprintf(f,
+			"  \"learn\": {\"sent\": %" PRIu64 ", \"sent_allowed\": %" PRIu64
+			", \"handshake\": %" PRIu64 ", \"received\": %" PRIu64
+			", \"received_allowed\": %" PRIu64 ", \"refused\": %" PRIu64
+			", \"refused_allowed\": %" PRIu64 ", \"refused_denied\": %" PRIu64
+			", \"lost\": %" PRIu64 ", \"denied_arrived\": %" PRIu64
+			", \"reply_denied_arrived\": %" PRIu64 ", \"wrong_queue\": %" PRIu64
+			", \"late_learning\": %" PRIu64 ", \"late_slots\": %" PRIu64 "},\n",
+			l->tx, l->tx_allowed, l->setup_tx, l->rx, l->rx_allowed, l->tx_fail,
+			l->tx_fail_allowed, l->tx_fail - l->tx_fail_allowed, learn_lost(l),
+			l->rx_denied, l->rep_rx_denied, l->rx_wrong_queue, l->late_learning,
+			l->late_slots);
+	} else {
+		fprintf(f, "  \"learn\": null,\n");
+	}
 	json_num(f, "flows", o->flows, true);
 	json_num(f, "allowed_flows", r->nb_allowed_flows, true);
 	json_num(f, "frame_size", o->imix ? 0 : o->size, true);
@@ -485,29 +564,34 @@ write_json(const struct pg_shared *sh, const struct result *r)
 	json_num(f, "ipv6_pct", o->ipv6_pct, true);
 	json_num(f, "queues", o->queues, true);
 	json_num(f, "rate_mpps_asked", o->rate_mpps, true);
-	json_num(f, "tx_packets", (double)a->tx, true);
-	json_num(f, "tx_allowed", (double)a->tx_allowed, true);
-	json_num(f, "tx_handshake", (double)a->setup_tx, true);
-	json_num(f, "tx_fail", (double)a->tx_fail, true);
+	json_u64(f, "tx_packets", a->tx, true);
+	json_u64(f, "tx_allowed", a->tx_allowed, true);
+	json_u64(f, "tx_handshake", a->setup_tx, true);
+	json_u64(f, "tx_fail", a->tx_fail, true);
+	json_u64(f, "refused_allowed", a->tx_fail_allowed, true);
+	json_u64(f, "refused_denied", a->tx_fail - a->tx_fail_allowed, true);
+	json_num(f, "first_refused_s", r->first_refused_s, true);
+	json_u64(f, "late_slots", a->late_slots, true);
+	json_u64(f, "late_packets", a->late_slots * o->burst, true);
 	json_num(f, "tx_mpps", mpps(n->tx, r->secs), true);
 	json_num(f, "tx_gbps", gbps(n->tx_bytes, r->secs), true);
-	json_num(f, "rx_packets", (double)a->rx, true);
-	json_num(f, "rx_allowed", (double)a->rx_allowed, true);
-	json_num(f, "rx_denied", (double)a->rx_denied, true);
-	json_num(f, "rx_foreign", (double)a->rx_foreign, true);
-	json_num(f, "rx_wrong_queue", (double)a->rx_wrong_queue, true);
+	json_u64(f, "rx_packets", a->rx, true);
+	json_u64(f, "rx_allowed", a->rx_allowed, true);
+	json_u64(f, "rx_denied", a->rx_denied, true);
+	json_u64(f, "rx_foreign", a->rx_foreign, true);
+	json_u64(f, "rx_wrong_queue", a->rx_wrong_queue, true);
 	json_num(f, "rx_mpps", mpps(n->rx, r->secs), true);
 	json_num(f, "rx_gbps", gbps(n->rx_bytes, r->secs), true);
-	json_num(f, "allowed_lost", (double)r->missing, true);
+	json_u64(f, "allowed_lost", r->missing, true);
 	json_num(f, "allowed_loss_pct", pct(r->missing, a->tx_allowed), true);
 	json_num(f, "allowed_flows_never_arrived", r->nb_lost_flows, true);
-	json_num(f, "reply_tx_packets", (double)a->rep_tx, true);
-	json_num(f, "reply_tx_allowed", (double)a->rep_tx_allowed, true);
-	json_num(f, "reply_tx_fail", (double)a->rep_tx_fail, true);
-	json_num(f, "reply_rx_packets", (double)a->rep_rx, true);
-	json_num(f, "reply_rx_denied", (double)a->rep_rx_denied, true);
+	json_u64(f, "reply_tx_packets", a->rep_tx, true);
+	json_u64(f, "reply_tx_allowed", a->rep_tx_allowed, true);
+	json_u64(f, "reply_tx_fail", a->rep_tx_fail, true);
+	json_u64(f, "reply_rx_packets", a->rep_rx, true);
+	json_u64(f, "reply_rx_denied", a->rep_rx_denied, true);
 	json_num(f, "reply_rx_mpps", mpps(n->rep_rx, r->secs), true);
-	json_num(f, "reply_allowed_lost", (double)r->rep_missing, true);
+	json_u64(f, "reply_allowed_lost", r->rep_missing, true);
 	json_num(f, "rtt_p50_us", pg_lat_pct(r->rtt, 50), true);
 	json_num(f, "rtt_p99_us", pg_lat_pct(r->rtt, 99), true);
 	fprintf(f, "  \"per_queue\": [");
@@ -578,12 +662,55 @@ pool_size(unsigned int nb_queues)
 	return n - 1;
 }
 
+/* Whether the lcores stopped (on a signal) before the measured phase began: each queue's
+ * loop ends at its t_end. */
+static bool
+interrupted_early(const struct pg_shared *sh)
+{
+	unsigned int q;
+
+	for (q = 0; q < sh->o->queues; q++)
+		if (sh->queues[q].t_end >= sh->measure)
+			return false;
+	return true;
+}
+
+/* The phase of the time line that TSC @t falls in, before the measured one. */
+static const char *
+phase_name(const struct pg_shared *sh, uint64_t t)
+{
+	if (t < sh->warm_end)
+		return "warm-up";
+	if (t < sh->start)
+		return "TCP handshakes";
+	return "learning phase";
+}
+
+static bool
+links_up(const struct pg_opts *o)
+{
+	struct rte_eth_link a, b;
+
+	return rte_eth_link_get_nowait(o->tx_port, &a) == 0 &&
+		rte_eth_link_get_nowait(o->rx_port, &b) == 0 && a.link_status && b.link_status;
+}
+
+/* Stop and close both ports (whatever state they reached: errors are of no use here). */
+static void
+ports_close(const struct pg_opts *o)
+{
+	(void)rte_eth_dev_stop(o->tx_port);
+	(void)rte_eth_dev_stop(o->rx_port);
+	(void)rte_eth_dev_close(o->tx_port);
+	(void)rte_eth_dev_close(o->rx_port);
+}
+
 static int
 run_traffic(const struct pg_opts *o)
 {
 	struct pg_shared sh;
 	struct result res;
-	uint64_t hz = rte_get_tsc_hz(), t;
+	uint64_t hz = rte_get_tsc_hz(), t, denied;
 	unsigned int i, main_queue = UINT32_MAX, nb_setup = 0, min_frame = 0;
 	int rc = -1;
 
@@ -606,7 +733,7 @@ run_traffic(const struct pg_opts *o)
 	}
 	if (port_setup(o->tx_port, o->queues, sh.mp) != 0 ||
 		port_setup(o->rx_port, o->queues, sh.mp) != 0)
-		return -1;
+		goto out;
 
 	sh.flows = zalloc(o->flows, sizeof(*sh.flows));
 	sh.flow_tx = zalloc(o->flows, sizeof(uint64_t));
@@ -641,9 +768,12 @@ run_traffic(const struct pg_opts *o)
 			min_frame = pg_min_frame(&sh.flows[i]);
 	}
 	sh.setup = nb_setup != 0 && !o->new_flows;
+	sh.learning = o->learn > 0;
 	printf("podwall-bench: %u flows (%u allowed by policy), %s frames, rate %s, %.1f s\n",
 		o->flows, res.nb_allowed_flows, o->imix ? "IMIX" : "fixed-size",
 		o->rate_mpps > 0 ? "limited" : "unlimited", o->seconds);
+	if (sh.learning)
+		printf("podwall-bench: learning phase of %.1f s first, counted apart\n", o->learn);
 	printf("podwall-bench: %u queue(s), %s, %u%% IPv6, %s%s; frames at least %u bytes\n",
 		o->queues, proto_name(o->proto), o->ipv6_pct,
 		o->bidir ? "bidirectional" : "one-way",
@@ -654,15 +784,24 @@ run_traffic(const struct pg_opts *o)
 	fflush(stdout);
 	res.nb_allowed_flows = 0; /* aggregate() counts them again */
 
-	/* Link wait (memif: the peer may start after us): 60 s at most. */
-	for (i = 0; i < 600; i++) {
-		struct rte_eth_link a, b;
-		if (rte_eth_link_get_nowait(o->tx_port, &a) == 0 &&
-			rte_eth_link_get_nowait(o->rx_port, &b) == 0 && a.link_status &&
-			b.link_status)
+	/* Link wait (memif: the peer may start after us): 60 s at most. A signal ends it (and
+	 * the program) at once: nothing was sent, there is no result. */
+	t = rte_rdtsc() + 60 * hz;
+	while (!stop && !links_up(o)) {
+		if (rte_rdtsc() >= t) {
+			fprintf(stderr, "podwall-bench: links not up after 60 s, sending anyway\n");
 			break;
-		rte_delay_ms(100);
+		}
+		rte_delay_us_sleep(10000);
 	}
+	if (stop) {
+		fprintf(stderr, "podwall-bench: %s while waiting for the links: no result\n",
+			strsignal(stop));
+		rc = 128 + stop;
+		goto out;
+	}
+	printf("podwall-bench: links up; %.1f s of warm-up before sending\n", o->warmup);
+	fflush(stdout);
 
 	/* The time line every queue follows. */
 	t = rte_rdtsc();
@@ -671,7 +810,8 @@ run_traffic(const struct pg_opts *o)
 	if (sh.setup)
 		sh.start +=
 			(uint64_t)(((double)nb_setup / (o->setup_mpps * 1e6) + 0.5) * (double)hz);
-	sh.end = sh.start + (uint64_t)(o->seconds * (double)hz);
+	sh.measure = sh.start + (uint64_t)(o->learn * (double)hz);
+	sh.end = sh.measure + (uint64_t)(o->seconds * (double)hz);
 	sh.drain_end = sh.end + hz * 3 / 10;
 	if (launch(&sh, &main_queue) != 0) {
 		rte_eal_mp_wait_lcore();
@@ -693,6 +833,12 @@ run_traffic(const struct pg_opts *o)
 	}
 	rte_eal_mp_wait_lcore();
 
+	if (stop && interrupted_early(&sh)) {
+		fprintf(stderr, "podwall-bench: %s during the %s: no measured result\n",
+			strsignal(stop), phase_name(&sh, sh.queues[0].t_end));
+		rc = 128 + stop;
+		goto out;
+	}
 	aggregate(&sh, &res);
 	print_report(&sh, &res);
 	if (o->json != NULL && write_json(&sh, &res) != 0)
@@ -701,10 +847,11 @@ run_traffic(const struct pg_opts *o)
 	t = rte_rdtsc() + (uint64_t)(o->hold * (double)hz);
 	while (!stop && rte_rdtsc() < t)
 		pg_drain_all(&sh, o->queues);
-	rte_eth_dev_stop(o->tx_port);
-	rte_eth_dev_stop(o->rx_port);
-	rc = res.all.rx_denied + res.all.rep_rx_denied != 0 ? 2 : 0;
+	denied = res.all.rx_denied + res.all.rep_rx_denied + res.learn.rx_denied +
+		res.learn.rep_rx_denied;
+	rc = denied != 0 ? 2 : 0;
 out:
+	ports_close(o);
 	for (i = 0; sh.queues != NULL && i < o->queues; i++) {
 		free(sh.queues[i].lat);
 		free(sh.queues[i].rtt);
@@ -773,5 +920,6 @@ main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	rc = run_traffic(&o);
 	rte_eal_cleanup();
-	return rc == 0 ? 0 : rc == 2 ? 2 : 1;
+	/* 0; 2: a denied packet arrived; 128 + signal: interrupted before the measured phase. */
+	return rc == 0 || rc == 2 || rc > 128 ? rc : 1;
 }
