@@ -710,6 +710,7 @@ pg_queue_main(void *arg)
 	/* The rate was checked with the same arguments before launch (run_traffic()). */
 	paced = o->rate_mpps > 0 &&
 		pg_pace_init(&q->pace, sh->start, sh->hz, o->burst, o->queues, o->rate_mpps) == 0;
+	pg_pace_set_catch_up(&q->pace, o->catch_up);
 	next_report = sh->start + sh->hz;
 	while (!*sh->stop && (now = rte_rdtsc()) < sh->end) {
 		if (unlikely(!q->measuring) && now >= sh->measure)
@@ -717,8 +718,9 @@ pg_queue_main(void *arg)
 		if (!paced) {
 			send_burst(q, now, false, o->burst);
 		} else {
-			/* A constant offered load: after a stall of ours the missed slots are
-			 * skipped and counted, never sent back to back (sched.h). */
+			/* A constant offered load: after a stall of ours at most catch_up
+			 * missed bursts go back to back, older ones are skipped and counted
+			 * (sched.h). */
 			uint64_t skipped = q->pace.nb_skipped;
 
 			if (pg_pace_poll(&q->pace, now)) {

@@ -22,6 +22,7 @@
 
 #define PG_MAGIC 0xb7
 #define PG_MAX_BURST 256
+#define PG_MAX_CATCH_UP 1024 /* --catch-up, bursts */
 #define PG_MAX_QUEUES 64
 #define PG_LAT_BUCKET_NS 100
 #define PG_LAT_BUCKETS 1000000 /* 100 ms at 0.1 us */
@@ -69,8 +70,9 @@ struct pg_opts {
 	double warmup;
 	double hold;
 	unsigned int burst;
-	uint16_t tx_port; /* port A */
-	uint16_t rx_port; /* port B */
+	unsigned int catch_up; /* --rate: missed bursts that may go back to back after a stall */
+	uint16_t tx_port;      /* port A */
+	uint16_t rx_port;      /* port B */
 };
 
 /* Only uint64_t members: they are summed as an array (podwall_bench.c, ctr_acc()). */

@@ -50,6 +50,8 @@ usage(FILE *out)
 		"traffic:  --flows F (1024) --new (every packet a new flow) --size B (64..1518, "
 		"64)\n"
 		"          --imix (64:570:1518 = 7:4:1) --rate MPPS (0 = as fast as possible)\n"
+		"          --catch-up N (8: bursts a --rate sender may send back to back after\n"
+		"                   a stall of its own; older missed ones are skipped, counted)\n"
 		"          --seconds S (10) --burst N (32) --tx-port P (0) --rx-port P (1)\n"
 		"          --warmup S (0: seconds after link-up before sending)\n"
 		"          --learn S (0: seconds of learning traffic before the measured "
@@ -110,6 +112,7 @@ parse_opts(int argc, char **argv, struct pg_opts *o)
 		{ "new", no_argument, NULL, 'n' },
 		{ "warmup", required_argument, NULL, 'W' },
 		{ "learn", required_argument, NULL, 'l' },
+		{ "catch-up", required_argument, NULL, 'C' },
 		{ "hold", required_argument, NULL, 'H' },
 		{ "no-policy", no_argument, NULL, 'N' },
 		{ "size", required_argument, NULL, 'z' },
@@ -165,6 +168,9 @@ parse_opts(int argc, char **argv, struct pg_opts *o)
 			break;
 		case 'W':
 			o->warmup = strtod(optarg, NULL);
+			break;
+		case 'C':
+			o->catch_up = (unsigned int)strtoul(optarg, NULL, 0);
 			break;
 		case 'l':
 			o->learn = strtod(optarg, NULL);
@@ -233,9 +239,9 @@ parse_opts(int argc, char **argv, struct pg_opts *o)
 	}
 	if (optind != argc || sc_normalize(&o->sc) != 0 || o->flows == 0 || o->size < 64 ||
 		o->size > 1518 || o->burst == 0 || o->burst > PG_MAX_BURST || o->seconds <= 0 ||
-		!(o->learn >= 0) || !(o->warmup >= 0) || !(o->rate_mpps == 0 || rate_ok(o)) ||
-		o->ipv6_pct > 100 || o->setup_mpps <= 0 || o->queues == 0 ||
-		o->queues > PG_MAX_QUEUES || o->flows < o->queues) {
+		o->catch_up > PG_MAX_CATCH_UP || !(o->learn >= 0) || !(o->warmup >= 0) ||
+		!(o->rate_mpps == 0 || rate_ok(o)) || o->ipv6_pct > 100 || o->setup_mpps <= 0 ||
+		o->queues == 0 || o->queues > PG_MAX_QUEUES || o->flows < o->queues) {
 		usage(stderr);
 		return -1;
 	}
@@ -534,6 +540,7 @@ write_json(const struct pg_shared *sh, const struct result *r)
 	fprintf(f, "{\n");
 	json_num(f, "seconds", r->secs, true);
 	json_num(f, "learn_s", o->learn, true);
+	json_num(f, "catch_up_bursts", o->catch_up, true);
 	if (sh->learning) {
 		const struct pg_counters *l = &r->learn;
 
@@ -884,6 +891,7 @@ main(int argc, char **argv)
 	o.size = 64;
 	o.seconds = 10;
 	o.burst = 32;
+	o.catch_up = 8;
 	o.tx_port = 0;
 	o.rx_port = 1;
 	o.queues = 1;

@@ -22,6 +22,7 @@ pg_pace_init(struct pg_pace *p, uint64_t t0, uint64_t hz, unsigned int burst,
 	p->num = (unsigned __int128)hz * burst * nb_queues * 1000u;
 	p->den = (uint64_t)llround(mpps_milli);
 	p->slot = 0;
+	p->catch_up = 0;
 	p->nb_sent = 0;
 	p->nb_skipped = 0;
 	return 0;
@@ -40,19 +41,25 @@ pg_pace_poll(struct pg_pace *p, uint64_t now)
 
 	if (now < pg_pace_due(p, p->slot))
 		return false;
-	if (now < pg_pace_due(p, p->slot + 1)) {
-		/* On time, or late by less than one interval: stay on the grid. */
-		p->slot++;
-		p->nb_sent++;
-		return true;
+	/* On time, or late by less than one interval: stay on the grid. Later than that: the
+	 * latest slot due at @now is the largest k with floor(k * num / den) <= now - t0,
+	 * i.e. k * num < (now - t0 + 1) * den; the sender may be catch_up slots behind it. */
+	if (now >= pg_pace_due(p, p->slot + 1)) {
+		latest = (uint64_t)((((unsigned __int128)(now - p->t0) + 1) * p->den - 1) / p->num);
+		if (latest - p->slot > p->catch_up) {
+			p->nb_skipped += latest - p->slot - p->catch_up;
+			p->slot = latest - p->catch_up;
+		}
 	}
-	/* Late by a whole interval or more: the latest slot due at @now is the largest k
-	 * with floor(k * num / den) <= now - t0, i.e. k * num < (now - t0 + 1) * den. */
-	latest = (uint64_t)((((unsigned __int128)(now - p->t0) + 1) * p->den - 1) / p->num);
-	p->nb_skipped += latest - p->slot;
-	p->slot = latest + 1;
+	p->slot++;
 	p->nb_sent++;
 	return true;
+}
+
+void
+pg_pace_set_catch_up(struct pg_pace *p, uint64_t slots)
+{
+	p->catch_up = slots;
 }
 
 double

@@ -14,16 +14,20 @@
 /**
  * One queue's pacer. Burst k is due at t0 + floor(k * num / den) cycles, computed exactly,
  * so a rate that does not divide the TSC rate does not drift. A sender that polls late by
- * less than one burst interval sends the due burst at once and stays on the grid; one that
- * is later than that (its own stall) does not catch up with back-to-back bursts: the missed
- * slots are skipped and counted, and it sends the latest due burst only, so the offered load
- * never exceeds the rate asked. Written by its queue's lcore only.
+ * less than one burst interval sends the due burst at once and stays on the grid. One that
+ * is later than that (its own stall) may send at most @c catch_up missed bursts back to back
+ * (pg_pace_set_catch_up(); 0 after pg_pace_init()): older missed slots are skipped and
+ * counted. A short hiccup of the sender then costs no offered load, and a long stall cannot
+ * turn into a flood of back-to-back bursts that overruns the receiver's ring: the offered
+ * load never exceeds the rate asked by more than catch_up bursts at any moment. Written by
+ * its queue's lcore only.
  */
 struct pg_pace {
 	uint64_t t0;	       /**< TSC of slot 0 */
 	unsigned __int128 num; /**< slot interval = num / den cycles */
 	uint64_t den;
 	uint64_t slot;	     /**< the next slot to send */
+	uint64_t catch_up;   /**< missed slots that may still be sent late, back to back */
 	uint64_t nb_sent;    /**< slots sent (pg_pace_poll() returned true) */
 	uint64_t nb_skipped; /**< slots skipped because the sender was late */
 };
@@ -44,13 +48,17 @@ struct pg_pace {
 int pg_pace_init(struct pg_pace *p, uint64_t t0, uint64_t hz, unsigned int burst,
 	unsigned int nb_queues, double rate_mpps);
 
+/** Let the sender catch up at most @p slots missed bursts after a stall (see above). */
+void pg_pace_set_catch_up(struct pg_pace *p, uint64_t slots);
+
 /** TSC at which slot @p slot is due. */
 uint64_t pg_pace_due(const struct pg_pace *p, uint64_t slot);
 
 /**
  * Whether a burst is due at @p now; if so, the slot is consumed. When @p now is at or past
- * the slot after the next one's due time (late by a whole interval or more), every slot
- * due before the latest is skipped and counted in nb_skipped.
+ * the slot after the next one's due time (late by a whole interval or more), the slots due
+ * before the latest are skipped and counted in nb_skipped, but for the last @c catch_up of
+ * them, which the next polls send at once, one per poll.
  *
  * @return true: send one burst now; false: not yet.
  */

@@ -119,6 +119,38 @@ test_late_by_a_lot(void **state)
 	assert_true(p.nb_sent <= (stall_end + 1 + HZ) / 64000 + 1);
 }
 
+/* With catch_up = 8: a stall of 5 intervals costs no offered load (the 5 missed bursts go
+ * back to back, one per poll); a stall of 100 intervals sends the last 8 missed and the
+ * latest, skips the rest; the grid is kept either way. */
+static void
+test_bounded_catch_up(void **state)
+{
+	struct pg_pace p;
+	uint64_t k, t;
+
+	(void)state;
+	assert_int_equal(pg_pace_init(&p, 0, HZ, 32, 1, 1.0), 0);
+	pg_pace_set_catch_up(&p, 8);
+	assert_int_equal(poll_span(&p, 0, 10 * 64000 + 1, 1000), 11); /* slots 0..10 */
+	/* Next poll 5 intervals late: slots 11..15 due, all of them go. */
+	t = 15 * 64000 + 10;
+	for (k = 11; k <= 15; k++)
+		assert_true(pg_pace_poll(&p, t));
+	assert_false(pg_pace_poll(&p, t));
+	assert_int_equal(p.nb_skipped, 0);
+	assert_int_equal(p.slot, 16);
+	/* 100 intervals late: slots 16..115 due; 16..106 skipped, 107..115 sent. */
+	t = 115 * 64000 + 10;
+	for (k = 0; k < 9; k++)
+		assert_true(pg_pace_poll(&p, t));
+	assert_false(pg_pace_poll(&p, t));
+	assert_int_equal(p.nb_skipped, 107 - 16);
+	assert_int_equal(p.slot, 116);
+	/* Back on the grid: one burst per interval. */
+	assert_int_equal(poll_span(&p, t + 1, 1116 * 64000, 1000), 1000); /* 116..1115 */
+	assert_true(p.nb_sent + p.nb_skipped == p.slot);
+}
+
 /* A rate whose interval is not a whole number of cycles: 0.3 Mpps in bursts of 32 at
  * 2.1 GHz (224,000 cycles exactly) and 0.7 Mpps in bursts of 7 at 2,999,999,999 Hz
  * (29,999.99999 cycles). Over a long run the count is exact, no drift. */
@@ -269,6 +301,7 @@ main(void)
 		cmocka_unit_test(test_on_time),
 		cmocka_unit_test(test_late_less_than_a_burst),
 		cmocka_unit_test(test_late_by_a_lot),
+		cmocka_unit_test(test_bounded_catch_up),
 		cmocka_unit_test(test_rates_that_do_not_divide),
 		cmocka_unit_test(test_very_low_rate),
 		cmocka_unit_test(test_very_high_rate),
