@@ -165,6 +165,22 @@ def shape_args(pt):
     return out
 
 
+# log2 of the memif rings' size that the DUTs (memif clients, which size the rings) ask for:
+# None leaves the driver's default (10: 1,024 slots). A bigger ring absorbs a stall of the
+# DUT's or the generator's CPU (a busy host) instead of refusing packets (harness.py matrix
+# --memif-rsize; bench/README.md, "Zero-loss search").
+MEMIF_RSIZE = None
+
+
+def memif_dev(i, role, sock):
+    """The memif vdev of port i: net_memifI,role=...,socket=..., and the ring size when the
+    role is client and MEMIF_RSIZE is set."""
+    dev = f"net_memif{i},role={role},socket={sock}"
+    if role == "client" and MEMIF_RSIZE is not None:
+        dev += f",rsize={MEMIF_RSIZE}"
+    return dev
+
+
 def mem_args(huge, mb):
     """EAL memory: hugepages (-m) or --no-huge -m."""
     return ["-m", str(mb)] if huge else ["--no-huge", "-m", str(mb)]
@@ -175,8 +191,8 @@ def eal_args(cores, mem, prefix, sock_a, sock_b, role, extra=()):
     ["--lcores=..."]), mem (mem_args()), its own file prefix, `role` server (podwall-bench) or
     client (the DUT), extra EAL options (-d PLUGIN ...); ends with "--"."""
     return [*cores, *mem, "--no-pci", "--file-prefix", prefix, "--log-level", "*:warning",
-            *extra, "--vdev", f"net_memif0,role={role},socket={sock_a}",
-            "--vdev", f"net_memif1,role={role},socket={sock_b}", "--"]
+            *extra, "--vdev", memif_dev(0, role, sock_a), "--vdev", memif_dev(1, role, sock_b),
+            "--"]
 
 
 def write_scenario(d, pt, cmd=(BENCH,), env=None, quiet=True, timeout=300):
@@ -308,8 +324,8 @@ def podwall_config(path, *, sock_a, sock_b, socket_path, huge, memory_mb, mbufs,
         f"  mbufs: {mbufs}",
         "  eal_args: [" + ", ".join(json.dumps(x) for x in eal) + "]",
         "ports:",
-        f'  - {{name: a, device: "net_memif0,role=client,socket={sock_a}"}}',
-        f'  - {{name: b, device: "net_memif1,role=client,socket={sock_b}"}}',
+        f'  - {{name: a, device: "{memif_dev(0, "client", sock_a)}"}}',
+        f'  - {{name: b, device: "{memif_dev(1, "client", sock_b)}"}}',
         "forwarding: {mode: wire}",
         "workers: {lcores: [" + ", ".join(str(w) for w in workers) + "]}",
         "socket:",

@@ -88,6 +88,11 @@ def add_args(ap):
     ap.add_argument("--huge", action="store_true",
                     help="the generator, podwall and testpmd on hugepages (needs about 1 GB of "
                     "free 2 MB pages; OVS stays --no-huge); default: --no-huge everywhere")
+    ap.add_argument("--memif-rsize", type=int, choices=range(1, 15), metavar="1..14",
+                    help="log2 of the memif ring size every DUT asks for (default: the "
+                    "driver's 10, 1,024 slots); 14 (16,384) lets a ring absorb a stall of a "
+                    "busy host's CPU instead of refusing packets, which zero-loss searches "
+                    "need on a shared 2-vCPU guest")
     ap.add_argument("--nice", type=int, default=0,
                     help="nice value for the generator's and DUT's threads (e.g. -10 on a "
                     "machine shared with builds: they then yield to the trial; 0: as is)")
@@ -125,6 +130,7 @@ def settings(a):
             "new": False,
             "rate": 0,
             "huge": a.huge,
+            "memif_rsize": a.memif_rsize,
             "proto": a.proto,
             "ipv6": a.ipv6,
             "bidir": a.bidir,
@@ -207,6 +213,7 @@ class Matrix:
         std = s["std"]
         self.res["traffic"] = {"proto": std["proto"], "ipv6_pct": std["ipv6"],
                                "bidir": std["bidir"], "huge": std["huge"],
+                               "memif_rsize": std.get("memif_rsize"),
                                "learn": "generator" if hd.generator_learns() else "harness"}
         prev = os.path.join(self.out, "results.json")
         if s.get("append") and os.path.exists(prev):
@@ -502,6 +509,7 @@ def matrix_args(argv):
 
 def main(argv):
     a = matrix_args(argv)
+    bl.MEMIF_RSIZE = a.memif_rsize
     m = Matrix(settings(a), a.out, ["matrix", *argv])
     m.run()
     print(open(os.path.join(m.out, "summary.md")).read())

@@ -24,7 +24,8 @@ def _std_text(std):
     return (f"{std['pods']:,} pods / {std['namespaces']} namespaces / {std['apps']} apps / "
             f"{std['policies']:,} policies, {std['flows']:,} concurrent flows "
             f"({std['allowed']}% allowed by policy), {size}, {traffic_text(std)}, "
-            f"{'hugepages' if std.get('huge') else 'no hugepages'}, one worker")
+            f"{'hugepages' if std.get('huge') else 'no hugepages'}, memif rings of "
+            f"{1 << (std.get('memif_rsize') or 10):,} slots, one worker")
 
 
 def _table(L, intro, header, align):

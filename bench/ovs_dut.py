@@ -267,7 +267,7 @@ class OvsDut:
         for i, (name, sock) in enumerate(zip("ab", self.socks)):
             self.vsctl("add-port", BRIDGE, name, "--", "set", "Interface", name, "type=dpdk",
                        f"ofport_request={i + 1}",
-                       f"options:dpdk-devargs=net_memif{i},role=client,socket={sock}")
+                       f"options:dpdk-devargs={bl.memif_dev(i, 'client', sock)}")
         for name in "ab":
             self._wait(f"port {name} link up",
                        lambda: self.vsctl("get", "Interface", name, "link_state",
