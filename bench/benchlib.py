@@ -122,6 +122,10 @@ def add_shape_args(ap):
     ap.add_argument("--bidir", action="store_true",
                     help="port B answers every allowed packet, so the DUT sees replies "
                     "(podwall-bench --bidir)")
+    ap.add_argument("--shapes", choices=("rich", "simple"), default="rich",
+                    help="the scenario's policy shapes (podwall-bench --shapes): rich "
+                    "(namespace selectors, named ports, endPort, egress with DNS and ipBlock) "
+                    "or simple (one ingress shape, the runs recorded before 2026-11-23 12:30)")
 
 
 def add_quiet_args(ap, quiet_wait=30, retry_contended=1):
@@ -150,6 +154,9 @@ def scenario_args(pt):
     out = []
     for k in SCENARIO_KEYS:
         out += ["--" + k, str(_get(pt, k))]
+    # The policy shapes (podwall-bench --shapes; rich by default where the build has it).
+    if _get(pt, "shapes") and bench_supports("--shapes"):
+        out += ["--shapes", _get(pt, "shapes")]
     return out
 
 

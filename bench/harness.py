@@ -64,7 +64,7 @@ def single(argv):
                      "policies": a.policies, "allowed": a.allowed, "flows": a.flows,
                      "size": 0 if a.imix else a.size, "new": a.new, "rate": a.rate,
                      "ct_size": a.ct_size, "prime": a.prime, "proto": a.proto,
-                     "ipv6": a.ipv6, "bidir": a.bidir})
+                     "ipv6": a.ipv6, "bidir": a.bidir, "shapes": a.shapes})
     mx = harness_matrix.Matrix(s, a.out, sys.argv[1:])
     mx.run()
     res = mx.res

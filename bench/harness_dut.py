@@ -48,7 +48,7 @@ def cleanup_runtime():
 def scenario_dir(out, pt):
     """The scenario's manifests, written once per cluster shape under out/scenarios/."""
     d = os.path.join(out, "scenarios", "p{pods}-n{namespaces}-a{apps}-m{policies}-"
-                     "al{allowed}".format(**pt))
+                     "al{allowed}".format(**pt) + "-" + pt.get("shapes", "simple"))
     if not os.path.exists(os.path.join(d, ".done")):
         os.makedirs(os.path.dirname(d), exist_ok=True)
         bl.write_scenario(d, pt)

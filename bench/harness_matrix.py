@@ -134,6 +134,7 @@ def settings(a):
             "proto": a.proto,
             "ipv6": a.ipv6,
             "bidir": a.bidir,
+            "shapes": a.shapes,
         },
         "policies_sweep": parse_list(pick(a.policies_sweep, "10,100,1000,4000", "10,1000")),
         "flows_sweep": parse_list(pick(a.flows_sweep, "1024,16384,131072,1048576",
@@ -213,6 +214,7 @@ class Matrix:
         std = s["std"]
         self.res["traffic"] = {"proto": std["proto"], "ipv6_pct": std["ipv6"],
                                "bidir": std["bidir"], "huge": std["huge"],
+                               "shapes": std.get("shapes"),
                                "memif_rsize": std.get("memif_rsize"),
                                "learn": "generator" if hd.generator_learns() else "harness"}
         prev = os.path.join(self.out, "results.json")

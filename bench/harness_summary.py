@@ -22,7 +22,8 @@ def traffic_text(std):
 def _std_text(std):
     size = "IMIX" if std["size"] == 0 else f"{std['size']}-byte frames"
     return (f"{std['pods']:,} pods / {std['namespaces']} namespaces / {std['apps']} apps / "
-            f"{std['policies']:,} policies, {std['flows']:,} concurrent flows "
+            f"{std['policies']:,} policies ({std.get('shapes') or 'simple'} shapes), "
+            f"{std['flows']:,} concurrent flows "
             f"({std['allowed']}% allowed by policy), {size}, {traffic_text(std)}, "
             f"{'hugepages' if std.get('huge') else 'no hugepages'}, memif rings of "
             f"{1 << (std.get('memif_rsize') or 10):,} slots, one worker")

@@ -421,14 +421,14 @@ send_burst(struct pg_queue *q, uint64_t now, bool setup, unsigned int n)
 }
 
 /* The verdict a reply to @v must get: with connection tracking, that of an allowed flow's
- * reply (forwarded); without, the policy's on the reversed packet (egress is never isolated
- * in the scenario, so ingress to the flow's source pod on the original source port). */
+ * reply (forwarded); without, the policy's on the reversed packet (the flow's destination to
+ * its source, to the original source port: sc_scenario_reply_allowed()). */
 static bool
 reply_allowed(const struct pg_shared *sh, const struct sc_flow *f, struct view *v)
 {
 	if (sh->o->no_policy || !sh->o->stateless)
 		return true;
-	return sc_allowed(&sh->o->sc, f->dst_pod, f->src_pod, rte_be_to_cpu_16(*sport_of(v)));
+	return sc_scenario_reply_allowed(sh->o->scn, f, rte_be_to_cpu_16(*sport_of(v)));
 }
 
 /* Receive originals on port B; in bidirectional mode answer the allowed ones from port B. */

@@ -50,6 +50,7 @@ enum pg_proto {
 
 struct pg_opts {
 	struct sc_params sc;
+	struct sc_scenario *scn; /* the scenario and its verdicts (scenario.h) */
 	const char *write_dir;
 	const char *json;
 	unsigned int flows;

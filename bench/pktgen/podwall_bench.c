@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <arpa/inet.h>
 #include <inttypes.h>
 #include <math.h>
 #include <netinet/in.h>
@@ -47,6 +48,8 @@ usage(FILE *out)
 		"       podwall-bench --write-scenario DIR [scenario options]\n"
 		"scenario: --pods N (1000) --namespaces K (10) --apps A (10) --policies M (100)\n"
 		"          --allowed PCT (80) --seed S (1)\n"
+		"          --shapes rich|simple (rich: namespace selectors, named ports, egress,\n"
+		"                   ipBlocks, verdicts from refeval; simple: the first scenario)\n"
 		"traffic:  --flows F (1024) --new (every packet a new flow) --size B (64..1518, "
 		"64)\n"
 		"          --imix (64:570:1518 = 7:4:1) --rate MPPS (0 = as fast as possible)\n"
@@ -108,6 +111,7 @@ parse_opts(int argc, char **argv, struct pg_opts *o)
 		{ "policies", required_argument, NULL, 'M' },
 		{ "allowed", required_argument, NULL, 'a' },
 		{ "seed", required_argument, NULL, 'S' },
+		{ "shapes", required_argument, NULL, 'Y' },
 		{ "flows", required_argument, NULL, 'f' },
 		{ "new", no_argument, NULL, 'n' },
 		{ "warmup", required_argument, NULL, 'W' },
@@ -156,6 +160,16 @@ parse_opts(int argc, char **argv, struct pg_opts *o)
 			break;
 		case 'S':
 			o->sc.seed = strtoull(optarg, NULL, 0);
+			break;
+		case 'Y':
+			if (strcmp(optarg, "rich") == 0) {
+				o->sc.shapes = SC_SHAPES_RICH;
+			} else if (strcmp(optarg, "simple") == 0) {
+				o->sc.shapes = SC_SHAPES_SIMPLE;
+			} else {
+				usage(stderr);
+				return -1;
+			}
 			break;
 		case 'f':
 			o->flows = (unsigned int)strtoul(optarg, NULL, 0);
@@ -280,7 +294,8 @@ mix64(uint64_t x)
 	return x ^ (x >> 31);
 }
 
-/* Family and protocol of each flow, from the seed and the flow's index. */
+/* Family and protocol of each flow, from the seed and the flow's index (before the verdicts:
+ * they depend on both). */
 static void
 assign_flows(const struct pg_opts *o, struct sc_flow *flows)
 {
@@ -294,8 +309,6 @@ assign_flows(const struct pg_opts *o, struct sc_flow *flows)
 				(o->proto == PG_PROTO_MIX && ((h >> 32) & 1) != 0) ?
 			IPPROTO_TCP :
 			IPPROTO_UDP;
-		if (o->no_policy) /* the DUT enforces nothing: every packet must arrive */
-			flows[i].allowed = 1;
 	}
 }
 
@@ -309,6 +322,7 @@ static void
 ip_str(const struct sc_flow *f, bool src, char *buf, size_t len)
 {
 	uint32_t ip = src ? f->src_ip : f->dst_ip;
+	char s[INET6_ADDRSTRLEN];
 	uint8_t a[16];
 
 	if (!f->v6) {
@@ -316,8 +330,9 @@ ip_str(const struct sc_flow *f, bool src, char *buf, size_t len)
 			ip & 255);
 		return;
 	}
+	/* A pod's address, or an outside one (the rich shape's ipBlock destinations). */
 	sc_pod_ip6(src ? f->src_pod : f->dst_pod, a);
-	snprintf(buf, len, "[fd00:10:64::%x:%x]", a[12] << 8 | a[13], a[14] << 8 | a[15]);
+	snprintf(buf, len, "[%s]", inet_ntop(AF_INET6, a, s, sizeof(s)) != NULL ? s : "?");
 }
 
 static void
@@ -541,6 +556,7 @@ write_json(const struct pg_shared *sh, const struct result *r)
 	json_num(f, "seconds", r->secs, true);
 	json_num(f, "learn_s", o->learn, true);
 	json_num(f, "catch_up_bursts", o->catch_up, true);
+	fprintf(f, "  \"shapes\": \"%s\",\n", o->sc.shapes == SC_SHAPES_RICH ? "rich" : "simple");
 	if (sh->learning) {
 		const struct pg_counters *l = &r->learn;
 
@@ -716,6 +732,7 @@ static int
 run_traffic(const struct pg_opts *o)
 {
 	struct pg_shared sh;
+	struct sc_flow_stats st;
 	struct result res;
 	uint64_t hz = rte_get_tsc_hz(), t, denied;
 	unsigned int i, main_queue = UINT32_MAX, nb_setup = 0, min_frame = 0;
@@ -766,8 +783,23 @@ run_traffic(const struct pg_opts *o)
 		if (o->bidir && (q->rtt = zalloc(PG_LAT_BUCKETS, sizeof(uint64_t))) == NULL)
 			goto out;
 	}
-	sc_flows(&o->sc, sh.flows, o->flows);
 	assign_flows(o, sh.flows);
+	if (sc_scenario_flows(o->scn, sh.flows, o->flows,
+		    o->bidir && o->stateless ? SC_FLOWS_REPLIES : 0, &st) != 0) {
+		fprintf(stderr, "podwall-bench: scenario flows: out of memory or too many ports\n");
+		goto out;
+	}
+	printf("podwall-bench: %s scenario: %u flows in %.1f s (%" PRIu64 " candidates, %" PRIu64
+	       " refeval calls)\n",
+		o->sc.shapes == SC_SHAPES_RICH ? "rich" : "simple", o->flows, st.seconds,
+		st.candidates, st.evaluations);
+	if (st.unmet != 0)
+		fprintf(stderr,
+			"podwall-bench: the allowed share asked (%u%%) cannot be met: %u flows "
+			"have the other verdict\n",
+			o->sc.allowed_pct, st.unmet);
+	for (i = 0; o->no_policy && i < o->flows; i++)
+		sh.flows[i].allowed = 1; /* the DUT enforces nothing: every packet must arrive */
 	for (i = 0; i < o->flows; i++) {
 		res.nb_allowed_flows += sh.flows[i].allowed;
 		nb_setup += sh.flows[i].proto == IPPROTO_TCP;
@@ -878,6 +910,7 @@ int
 main(int argc, char **argv)
 {
 	struct pg_opts o;
+	char err[1024];
 	int i, dashdash = -1, rc;
 
 	memset(&o, 0, sizeof(o));
@@ -887,6 +920,7 @@ main(int argc, char **argv)
 	o.sc.nb_policies = 100;
 	o.sc.allowed_pct = 80;
 	o.sc.seed = 1;
+	o.sc.shapes = SC_SHAPES_RICH;
 	o.flows = 1024;
 	o.size = 64;
 	o.seconds = 10;
@@ -917,8 +951,13 @@ main(int argc, char **argv)
 	argv[dashdash] = argv[0];
 	if (parse_opts(argc - dashdash, argv + dashdash, &o) != 0)
 		return 1;
-	if (o.write_dir != NULL && sc_write(&o.sc, o.write_dir) != 0)
+	/* Writes the manifests (into --write-scenario DIR, else a temporary directory) and,
+	 * for the rich shape, decodes them for the verdicts. */
+	rc = sc_scenario_create(&o.sc, o.write_dir, &o.scn, err, sizeof(err));
+	if (rc != 0) {
+		fprintf(stderr, "podwall-bench: scenario: %s\n", err);
 		return 1;
+	}
 	rc = rte_eal_init(dashdash, argv);
 	if (rc < 0) {
 		fprintf(stderr, "podwall-bench: EAL init failed: %s\n", rte_strerror(rte_errno));
@@ -928,6 +967,7 @@ main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	rc = run_traffic(&o);
 	rte_eal_cleanup();
+	sc_scenario_free(o.scn);
 	/* 0; 2: a denied packet arrived; 128 + signal: interrupted before the measured phase. */
 	return rc == 0 || rc == 2 || rc > 128 ? rc : 1;
 }
