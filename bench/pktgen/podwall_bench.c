@@ -285,15 +285,6 @@ port_setup(uint16_t port, unsigned int nb_queues, struct rte_mempool *mp)
 	return rc;
 }
 
-static uint64_t
-mix64(uint64_t x)
-{
-	x += 0x9e3779b97f4a7c15ULL;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
-
 /* Family and protocol of each flow, from the seed and the flow's index (before the verdicts:
  * they depend on both). */
 static void
@@ -302,7 +293,7 @@ assign_flows(const struct pg_opts *o, struct sc_flow *flows)
 	unsigned int i;
 
 	for (i = 0; i < o->flows; i++) {
-		uint64_t h = mix64(o->sc.seed * 0x100000001b3ULL + i);
+		uint64_t h = sc_mix64(o->sc.seed * 0x100000001b3ULL + i);
 
 		flows[i].v6 = (h % 100) < o->ipv6_pct;
 		flows[i].proto = o->proto == PG_PROTO_TCP ||

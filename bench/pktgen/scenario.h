@@ -172,4 +172,14 @@ const struct pw_model *sc_scenario_model(const struct sc_scenario *sc);
  */
 #define SC_NODE "node-1"
 
+/** splitmix64's finaliser: a well-mixed 64-bit value from @p x (per-flow choices). */
+static inline uint64_t
+sc_mix64(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ULL;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
 #endif /* PW_BENCH_SCENARIO_H */

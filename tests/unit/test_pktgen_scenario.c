@@ -145,15 +145,6 @@ judge(const struct pw_model *m, uint32_t s, uint32_t d, bool v6, uint8_t proto, 
 	pw_ref_evaluate(m, SC_NODE, &fl, v);
 }
 
-static uint64_t
-mix(uint64_t x)
-{
-	x += 0x9e3779b97f4a7c15ULL;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
-
 /* What the generator does before asking for verdicts: family and protocol per flow. */
 static struct sc_flow *
 new_flows(unsigned int n, uint64_t seed, unsigned int v6_pct)
@@ -163,7 +154,7 @@ new_flows(unsigned int n, uint64_t seed, unsigned int v6_pct)
 
 	assert_non_null(f);
 	for (i = 0; i < n; i++) {
-		uint64_t h = mix(seed * 31 + i);
+		uint64_t h = sc_mix64(seed * 31 + i);
 		f[i].v6 = (h % 100) < v6_pct;
 		f[i].proto = (h >> 32) & 1 ? IPPROTO_TCP : IPPROTO_UDP;
 	}
