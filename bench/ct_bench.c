@@ -216,15 +216,16 @@ put(struct pw_model *m, json_t *j)
 {
 	struct pw_k8s_obj obj;
 	char err[256];
+	int rc;
 
 	if (j == NULL || pw_k8s_decode(j, NULL, &obj, err, sizeof(err)) != 0) {
 		fprintf(stderr, "ct-bench: decode: %s\n", j == NULL ? "out of memory" : err);
 		exit(1);
 	}
 	json_decref(j);
-	if ((obj.kind == PW_KIND_POD ? pw_model_put_pod(m, obj.pod) :
-				       pw_model_put_policy(m, obj.policy)) != 0) {
-		fprintf(stderr, "ct-bench: model: out of memory\n");
+	rc = pw_k8s_obj_put(m, &obj);
+	if (rc != 0) {
+		fprintf(stderr, "ct-bench: model: %s\n", pw_k8s_put_strerror(rc));
 		exit(1);
 	}
 }

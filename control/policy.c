@@ -203,20 +203,9 @@ on_object(void *arg, const json_t *obj, const char *file, unsigned int line)
 		json_object_set_new(pc->rejected, key, json_string(err));
 		return;
 	}
-	switch (o.kind) {
-	case PW_KIND_NAMESPACE:
-		ret = pw_model_put_namespace(pc->model, o.ns);
-		break;
-	case PW_KIND_POD:
-		ret = pw_model_put_pod(pc->model, o.pod);
-		break;
-	default:
-		ret = pw_model_put_policy(pc->model, o.policy);
-		break;
-	}
+	ret = pw_k8s_obj_put(pc->model, &o);
 	if (ret != 0) {
-		snprintf(err, sizeof(err), "%s",
-			ret == -EINVAL ? "pod IP already held by another pod" : strerror(-ret));
+		snprintf(err, sizeof(err), "%s", pw_k8s_put_strerror(ret));
 		PW_CTL_LOG(WARNING, "%s:%u: rejected %s: %s", file, line, key, err);
 		json_object_set_new(pc->rejected, key, json_string(err));
 		return;

@@ -163,21 +163,10 @@ load_object(void *arg, const json_t *obj, const char *file, unsigned int line)
 		l->rc = rc == -ENOMEM ? -ENOMEM : -EINVAL;
 		return;
 	}
-	switch (o.kind) {
-	case PW_KIND_NAMESPACE:
-		rc = pw_model_put_namespace(l->model, o.ns);
-		break;
-	case PW_KIND_POD:
-		rc = pw_model_put_pod(l->model, o.pod);
-		break;
-	default:
-		rc = pw_model_put_policy(l->model, o.policy);
-		break;
-	}
+	rc = pw_k8s_obj_put(l->model, &o);
 	if (rc != 0) {
 		snprintf(l->err, sizeof(l->err), "%s:%u: %s %s/%s not taken by the model: %s", file,
-			line, ref.kind, ref.ns, ref.name,
-			rc == -EINVAL ? "pod IP already held by another pod" : strerror(-rc));
+			line, ref.kind, ref.ns, ref.name, pw_k8s_put_strerror(rc));
 		l->rc = rc == -ENOMEM ? -ENOMEM : -EINVAL;
 		return;
 	}

@@ -525,6 +525,25 @@ pw_k8s_decode(const json_t *obj, const char *default_ns, struct pw_k8s_obj *ret,
 	return 0;
 }
 
+int
+pw_k8s_obj_put(struct pw_model *model, struct pw_k8s_obj *obj)
+{
+	switch (obj->kind) {
+	case PW_KIND_NAMESPACE:
+		return pw_model_put_namespace(model, obj->ns);
+	case PW_KIND_POD:
+		return pw_model_put_pod(model, obj->pod);
+	default:
+		return pw_model_put_policy(model, obj->policy);
+	}
+}
+
+const char *
+pw_k8s_put_strerror(int rc)
+{
+	return rc == -EINVAL ? "pod IP already held by another pod" : strerror(-rc);
+}
+
 void
 pw_k8s_obj_free(struct pw_k8s_obj *obj)
 {

@@ -47,4 +47,14 @@ void pw_k8s_ref_of(const json_t *obj, const char *default_ns, struct pw_k8s_ref 
 /** Free the decoded object; NULL members are skipped. */
 void pw_k8s_obj_free(struct pw_k8s_obj *obj);
 
+/**
+ * Add or replace the decoded object in @p model, which takes ownership, also on failure
+ * (pw_model_put_namespace() and the others). @return 0, -ENOMEM, or -EINVAL: a pod whose IP
+ * another endpoint pod holds (pw_k8s_put_strerror() says so).
+ */
+int pw_k8s_obj_put(struct pw_model *model, struct pw_k8s_obj *obj);
+
+/** What pw_k8s_obj_put()'s error @p rc (negative) means, for a log line. */
+const char *pw_k8s_put_strerror(int rc);
+
 #endif /* PW_DECODE_H */
