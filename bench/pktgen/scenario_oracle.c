@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * podwall-bench's scenario with its model (scenario.h, "A scenario with its model"): the
- * manifests decoded the way the daemon's manifests source decodes them, and every flow's
- * verdict from podwall's reference evaluator, cached per class of endpoints.
+ * manifests decoded the way the daemon's manifests source decodes them (scenario_load.c),
+ * and every flow's verdict from podwall's reference evaluator, cached per class of
+ * endpoints.
  */
 #include "scenario.h"
 #include "scenario_priv.h"
 
 #include <dirent.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -17,10 +17,6 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
-#include <jansson.h>
-
-#include "control/manifests.h"
-#include "control/model/decode.h"
 #include "control/model/model.h"
 #include "control/model/refeval.h"
 
@@ -120,124 +116,6 @@ u64map_free(struct u64map *m)
 	free(m->keys);
 	free(m->vals);
 	memset(m, 0, sizeof(*m));
-}
-
-static void
-set_err(char *err, size_t err_len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err_len == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, err_len, fmt, ap);
-	va_end(ap);
-}
-
-/* ---- Decoding: the daemon's path (control/policy.c on_object()) ------------------------- */
-
-struct load {
-	struct pw_model *model;
-	unsigned int nb_objects;
-	int rc;
-	char err[1024];
-};
-
-static void
-load_object(void *arg, const json_t *obj, const char *file, unsigned int line)
-{
-	struct load *l = arg;
-	struct pw_k8s_ref ref;
-	struct pw_k8s_obj o;
-	char err[256];
-	int rc;
-
-	if (l->rc != 0)
-		return;
-	pw_k8s_ref_of(obj, NULL, &ref);
-	rc = pw_k8s_decode(obj, NULL, &o, err, sizeof(err));
-	if (rc != 0) {
-		/* -ENOTSUP too: the scenario writes only objects podwall uses. */
-		snprintf(l->err, sizeof(l->err), "%s:%u: %s %s/%s rejected: %s", file, line,
-			ref.kind, ref.ns, ref.name, err);
-		l->rc = rc == -ENOMEM ? -ENOMEM : -EINVAL;
-		return;
-	}
-	rc = pw_k8s_obj_put(l->model, &o);
-	if (rc != 0) {
-		snprintf(l->err, sizeof(l->err), "%s:%u: %s %s/%s not taken by the model: %s", file,
-			line, ref.kind, ref.ns, ref.name, pw_k8s_put_strerror(rc));
-		l->rc = rc == -ENOMEM ? -ENOMEM : -EINVAL;
-		return;
-	}
-	l->nb_objects++;
-}
-
-static void
-load_removed(void *arg, const char *kind, const char *ns, const char *name)
-{
-	struct load *l = arg;
-
-	if (l->rc == 0) {
-		snprintf(l->err, sizeof(l->err), "%s %s/%s removed during the first scan", kind, ns,
-			name);
-		l->rc = -EINVAL;
-	}
-}
-
-static void
-load_error(void *arg, const char *file, unsigned int line, const char *msg)
-{
-	struct load *l = arg;
-
-	if (l->rc == 0) {
-		snprintf(l->err, sizeof(l->err), "%s:%u: %s", file, line, msg);
-		l->rc = -EINVAL;
-	}
-}
-
-static const struct pw_manifests_ops load_ops = {
-	.object = load_object,
-	.removed = load_removed,
-	.error = load_error,
-};
-
-static int
-load_model(struct sc_scenario *sc, const char *dir, char *err, size_t err_len)
-{
-	const struct sc_params *p = &sc->p;
-	unsigned int want = p->nb_ns + 1 + sc_rich_nb_pods(p) + p->nb_policies;
-	struct load l = { .rc = 0 };
-	struct pw_manifests *m;
-	int rc;
-
-	rc = pw_model_create(&sc->model);
-	if (rc != 0) {
-		set_err(err, err_len, "model: %s", strerror(-rc));
-		return rc;
-	}
-	l.model = sc->model;
-	rc = pw_manifests_create(dir, &load_ops, &l, NULL, &m);
-	if (rc != 0) {
-		set_err(err, err_len, "manifests %s: %s", dir, strerror(-rc));
-		return rc;
-	}
-	rc = pw_manifests_scan(m);
-	pw_manifests_free(m);
-	if (l.rc != 0) {
-		set_err(err, err_len, "%s", l.err);
-		return l.rc;
-	}
-	if (rc != 0) {
-		set_err(err, err_len, "manifests %s: %s", dir, strerror(-rc));
-		return rc;
-	}
-	if (l.nb_objects != want) {
-		set_err(err, err_len, "manifests %s: %u objects decoded, the scenario wrote %u",
-			dir, l.nb_objects, want);
-		return -EINVAL;
-	}
-	return 0;
 }
 
 /* ---- Endpoint classes ------------------------------------------------------------------- */
@@ -471,7 +349,7 @@ make_classes(struct sc_scenario *sc, char *err, size_t err_len)
 		pod = pw_model_pod_by_ip(sc->model, &ip4);
 		pod6 = pw_model_pod_by_ip(sc->model, &ip6);
 		if (pod == NULL || pod != pod6) {
-			set_err(err, err_len,
+			sc_set_err(err, err_len,
 				"scenario pod %u: its addresses are not one pod of the model", e);
 			rc = -EINVAL;
 			break;
@@ -485,11 +363,12 @@ make_classes(struct sc_scenario *sc, char *err, size_t err_len)
 			rc = keyset_class(&ks, buf, len, alone, &sc->cls[e]);
 	}
 	if (rc == 0 && ks.nb + SC_NB_EXT > MAX_CLASSES) {
-		set_err(err, err_len, "%u endpoint classes: more than the cache keys hold", ks.nb);
+		sc_set_err(
+			err, err_len, "%u endpoint classes: more than the cache keys hold", ks.nb);
 		rc = -E2BIG;
 	}
 	if (rc == -ENOMEM)
-		set_err(err, err_len, "out of memory");
+		sc_set_err(err, err_len, "out of memory");
 	sc->nb_classes = ks.nb;
 	keyset_free(&ks);
 	free(buf);
@@ -683,18 +562,19 @@ sc_scenario_create(const struct sc_params *p, const char *dir, struct sc_scenari
 	if (dir == NULL) {
 		if (mkdtemp(tmp) == NULL) {
 			rc = -errno;
-			set_err(err, err_len, "mkdtemp %s: %s", tmp, strerror(errno));
+			sc_set_err(err, err_len, "mkdtemp %s: %s", tmp, strerror(errno));
 			free(sc);
 			return rc;
 		}
 		dir = tmp;
 	}
 	if (sc_write(p, dir) != 0) {
-		set_err(err, err_len, "writing the scenario into %s failed", dir);
+		sc_set_err(err, err_len, "writing the scenario into %s failed", dir);
 		rc = -EIO;
 	}
 	if (rc == 0 && p->shapes == SC_SHAPES_RICH)
-		rc = load_model(sc, dir, err, err_len);
+		rc = sc_load_model(dir, p->nb_ns + 1 + sc_rich_nb_pods(p) + p->nb_policies,
+			&sc->model, err, err_len);
 	if (rc == 0 && p->shapes == SC_SHAPES_RICH)
 		rc = make_classes(sc, err, err_len);
 	if (dir == tmp)

@@ -107,4 +107,19 @@ sc_rich_nb_pods(const struct sc_params *p)
 void sc_rich_candidate(const struct sc_params *p, uint64_t *rs, bool aim_allowed, uint8_t proto,
 	struct sc_flow *f);
 
+struct pw_model;
+
+/** printf into @p err (nothing when @p err_len is 0). */
+void sc_set_err(char *err, size_t err_len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/**
+ * Decode the manifests in @p dir into a new model (*ret, the caller's to free, set even on
+ * failure once created), expecting exactly @p want objects. @return 0, -ENOMEM, -EINVAL (an
+ * object rejected, a file error, or another count: @p err says which), or the manifests
+ * source's error
+ */
+int sc_load_model(
+	const char *dir, unsigned int want, struct pw_model **ret, char *err, size_t err_len);
+
 #endif /* PW_BENCH_SCENARIO_PRIV_H */
