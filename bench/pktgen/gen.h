@@ -147,13 +147,7 @@ unsigned int pg_min_frame(const struct sc_flow *f);
 /** The lcore entry point: run queue @p arg (struct pg_queue) along the shared time line. */
 int pg_queue_main(void *arg);
 
-/** Print one progress line to stderr (called by the reporting lcore about once a second). */
-void pg_progress(struct pg_queue *qs, unsigned int nb, uint64_t now);
-
 /** Drop whatever arrives on every queue of both ports (used while holding the links up). */
 void pg_drain_all(const struct pg_shared *sh, unsigned int nb_queues);
-
-/** Latency percentile in microseconds of histogram @p h (NAN when empty). */
-double pg_lat_pct(const uint64_t *h, double pct);
 
 #endif /* PW_BENCH_GEN_H */

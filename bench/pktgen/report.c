@@ -320,3 +320,78 @@ pg_write_json(const struct pg_shared *sh, const struct pg_result *r)
 	fprintf(f, "}\n");
 	return fclose(f) == 0 ? 0 : -1;
 }
+
+void
+pg_progress(struct pg_queue *qs, unsigned int nb, uint64_t now)
+{
+	static uint64_t last_t, last_tx, last_rx, last_rep, last_fail, last_late;
+	const struct pg_shared *sh = qs[0].sh;
+	uint64_t tx = 0, rx = 0, rep = 0, denied = 0, fail = 0, late = 0;
+	uint64_t t0 = 0, r0 = 0, p0 = 0, f0 = 0, l0 = 0;
+	char reps[48] = "";
+	double dt;
+	unsigned int i;
+
+	for (i = 0; i < nb; i++) {
+		tx += __atomic_load_n(&qs[i].pub_tx, __ATOMIC_RELAXED);
+		rx += __atomic_load_n(&qs[i].pub_rx, __ATOMIC_RELAXED);
+		rep += __atomic_load_n(&qs[i].pub_rep_rx, __ATOMIC_RELAXED);
+		denied += __atomic_load_n(&qs[i].pub_denied, __ATOMIC_RELAXED);
+		fail += __atomic_load_n(&qs[i].pub_fail, __ATOMIC_RELAXED);
+		late += __atomic_load_n(&qs[i].pub_late, __ATOMIC_RELAXED);
+		t0 += __atomic_load_n(&qs[i].pub0_tx, __ATOMIC_RELAXED);
+		r0 += __atomic_load_n(&qs[i].pub0_rx, __ATOMIC_RELAXED);
+		p0 += __atomic_load_n(&qs[i].pub0_rep_rx, __ATOMIC_RELAXED);
+		f0 += __atomic_load_n(&qs[i].pub0_fail, __ATOMIC_RELAXED);
+		l0 += __atomic_load_n(&qs[i].pub0_late, __ATOMIC_RELAXED);
+	}
+	if (last_t == 0) {
+		last_t = sh->start;
+		last_tx = t0;
+		last_rx = r0;
+		last_rep = p0;
+		last_fail = f0;
+		last_late = l0;
+	}
+	dt = (double)(now - last_t) / (double)sh->hz;
+	if (dt <= 0)
+		return;
+	if (sh->o->bidir)
+		snprintf(reps, sizeof(reps), " replies-rx %.3f Mpps",
+			(double)(rep - last_rep) / dt / 1e6);
+	/* Seconds since sending started, learning included; refusals and late (skipped) pacer
+	 * slots are counts over this line's interval, marked learning when any of it was. */
+	fprintf(stderr,
+		"[%4.0fs/%.0fs] tx %.3f Mpps rx %.3f Mpps%s denied-rx %" PRIu64
+		" tx-refused %" PRIu64 " late-slots %" PRIu64 "%s\n",
+		(double)(now - sh->start) / (double)sh->hz, sh->o->learn + sh->o->seconds,
+		(double)(tx - last_tx) / dt / 1e6, (double)(rx - last_rx) / dt / 1e6, reps, denied,
+		fail - last_fail, late - last_late, last_t < sh->measure ? " learning" : "");
+	last_t = now;
+	last_tx = tx;
+	last_rx = rx;
+	last_rep = rep;
+	last_fail = fail;
+	last_late = late;
+}
+
+double
+pg_lat_pct(const uint64_t *h, double pct)
+{
+	uint64_t total = 0, acc = 0, want;
+	unsigned int i;
+
+	if (h == NULL)
+		return NAN;
+	for (i = 0; i < PG_LAT_BUCKETS; i++)
+		total += h[i];
+	if (total == 0)
+		return NAN;
+	want = (uint64_t)ceil((double)total * pct / 100.0);
+	for (i = 0; i < PG_LAT_BUCKETS; i++) {
+		acc += h[i];
+		if (acc >= want)
+			return (i + 0.5) * PG_LAT_BUCKET_NS / 1000.0;
+	}
+	return NAN;
+}

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /**
  * @file
- * podwall-bench's report: the run's totals over every queue, the text report on stdout and
- * the JSON summary (bench/README.md, "podwall-bench").
+ * podwall-bench's report: the progress lines during the run, the run's totals over every
+ * queue, the text report on stdout and the JSON summary (bench/README.md, "podwall-bench").
  */
 #ifndef PW_BENCH_REPORT_H
 #define PW_BENCH_REPORT_H
@@ -38,5 +38,11 @@ void pg_print_report(const struct pg_shared *sh, const struct pg_result *r);
 
 /** The JSON summary, to --json. @return 0, or -1 when it cannot be written */
 int pg_write_json(const struct pg_shared *sh, const struct pg_result *r);
+
+/** Print one progress line to stderr (called by the reporting lcore about once a second). */
+void pg_progress(struct pg_queue *qs, unsigned int nb, uint64_t now);
+
+/** Latency percentile in microseconds of histogram @p h (NAN when empty). */
+double pg_lat_pct(const uint64_t *h, double pct);
 
 #endif /* PW_BENCH_REPORT_H */
